@@ -1,0 +1,122 @@
+"""The ``wmo-xl`` command line: forecast, backtest, train, update-data, budget, ...
+
+Bad input prints one line ``error: ...`` on stderr and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import WmoError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Wmo forecasts per wijk and budgets from a menukaart.")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _emit(df, fmt: str, out: Optional[Path] = None) -> None:  # type: ignore[no-untyped-def]
+    if fmt not in ("csv", "table"):
+        _fail(f"unknown format {fmt!r}: accepted are csv, table")
+    if out is not None:
+        df.to_csv(out, index=False)
+        return
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False, float_format="%.1f", lineterminator="\n"))
+    else:
+        typer.echo(df.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+
+
+@app.command()
+def forecast(
+    year: list[int] = typer.Option(..., "--year", help="Forecast year (repeat for several)."),
+    wijk: Optional[list[str]] = typer.Option(None, "--wijk", help="Wijk or gemeente code (repeatable)."),
+    gemeente: Optional[str] = typer.Option(None, "--gemeente", help="All wijken of this gemeente (GMxxxx)."),
+    category: str = typer.Option("totaal", "--category", help="totaal or hbh."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory (default: the national model)."),
+    fmt: str = typer.Option("csv", "--format", help="csv or table."),
+) -> None:
+    """Forecast Wmo clients: CSV with wijk,year,category,clients,lower,upper."""
+    from .forecast import forecast_table
+    from .wijken import wijken_of
+
+    codes: list[str] | None = list(wijk) if wijk else None
+    if gemeente:
+        codes = (codes or []) + wijken_of(gemeente, category=category, model=model)
+    _emit(forecast_table(codes, year, category=category, model=model), fmt)
+
+
+@app.command()
+def backtest(
+    data: list[Path] = typer.Option(..., "--data", help="CSV in the CBS layout (repeatable; rows combined)."),
+    origin: int = typer.Option(..., "--origin", help="Last year the model may see."),
+    horizon: int = typer.Option(1, "--horizon", help="Years ahead to score."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write per-wijk predictions to this CSV."),
+) -> None:
+    """Fit on years <= origin, score origin + horizon against two baselines."""
+    from .backtest import run_backtest
+    from .data import read_csvs
+
+    df = read_csvs(data)
+    res = run_backtest(df[df["category"] == "totaal"], origin, horizon)
+    typer.echo(f"backtest origin {origin} -> {origin + horizon}: {len(res.predictions)} wijken "
+               f"({res.n_unforecastable} with new codes skipped)")
+    typer.echo(res.metrics.to_string(float_format=lambda v: f"{v:.4f}"))
+    typer.echo(f"80% interval coverage: {res.coverage:.3f}")
+    if out is not None:
+        res.predictions.to_csv(out, index=False)
+        typer.echo(f"predictions written to {out}")
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(Path("../shared/data/cbs"), "--data", help="CBS data directory."),
+    out: Path = typer.Option(Path("models/national"), "--out", help="Bundle directory to write."),
+) -> None:
+    """Fit the national model on all data and write a bundle with manifest and model card."""
+    from .train import train as run_train
+
+    path, manifest = run_train(data, out, progress=lambda m: typer.echo(f"... {m}", err=True))
+    typer.echo(f"model written to {path}")
+    for b in manifest["backtests"]:
+        w = b["wape"]
+        typer.echo(f"  backtest {b['origin']}->{b['origin'] + b['horizon']}: WAPE model {w['model']:.4f}, "
+                   f"persistence {w['persistence']:.4f}, FORECAST.LINEAR {w['forecast_linear']:.4f}, coverage {b['coverage_80']:.3f}")
+
+
+@app.command("update-data")
+def update_data(
+    years: list[int] = typer.Option([2019, 2020, 2021, 2022, 2023, 2024], "--year", help="KWB years to fetch."),
+    cache: Path = typer.Option(Path.home() / ".cache" / "wmo_xl" / "cbs", "--cache", help="Cache directory."),
+    out: Path = typer.Option(Path("data/cbs_online.csv"), "--out", help="Tidy CSV to write (CBS layout)."),
+) -> None:
+    """Fetch Wmo clients per wijk (KWB tables) from CBS open data with cbsodata; needs internet."""
+    from .online import fetch_years
+
+    df = fetch_years(years, cache_dir=cache, progress=lambda m: typer.echo(f"... {m}", err=True))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    typer.echo(f"{len(df)} wijk rows written to {out}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app()
+    except WmoError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except (FileNotFoundError, PermissionError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

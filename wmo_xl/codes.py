@@ -1,0 +1,47 @@
+"""CBS region codes: gemeente ``GM0518`` and wijk ``WK051801``.
+
+A wijk code is the code of its gemeente (4 digits) plus 2 digits. Codes are those of the
+CBS year a row belongs to; they change when gemeenten merge or wijken are redrawn.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import WmoError
+
+WIJK_RE = re.compile(r"^WK\d{6}$")
+GEMEENTE_RE = re.compile(r"^GM\d{4}$")
+
+
+def normalize_code(value: object) -> str:
+    """Upper-case and strip a code as typed in a cell ('wk051801 ' -> 'WK051801')."""
+    if value is None:
+        raise WmoError("empty code: expected a wijk code like WK051801 or a gemeente code like GM0518")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().upper()
+
+
+def is_wijk(code: str) -> bool:
+    return bool(WIJK_RE.match(code))
+
+
+def is_gemeente(code: str) -> bool:
+    return bool(GEMEENTE_RE.match(code))
+
+
+def gemeente_of(wijk: str) -> str:
+    """The gemeente code a wijk code belongs to (same CBS year)."""
+    return "GM" + wijk[2:6]
+
+
+def check_code(value: object) -> str:
+    """Return the normalized code, or raise a WmoError saying what a code looks like."""
+    code = normalize_code(value)
+    if not (is_wijk(code) or is_gemeente(code)):
+        raise WmoError(
+            f"invalid code {code!r}: expected a wijk code WK + 6 digits (WK051801) "
+            "or a gemeente code GM + 4 digits (GM0518)"
+        )
+    return code

@@ -1,0 +1,231 @@
+"""Read CBS Wmo and KWB tables into one tidy table with canonical English column names.
+
+The same function serves the files in ``../shared/data/cbs`` (lower-case CBS names such as
+``codering_regio``, ``wmoclienten``), tables fetched with ``cbsodata`` (``WmoClienten_100``,
+``AantalInwoners_5``) and the rows a controller pastes into the Data sheet. CBS names are
+matched after lower-casing and dropping the numeric ``_NN`` suffix and punctuation, so the
+mapping below holds for every KWB year.
+
+Suppressed counts (CBS prints ``.``) are missing, never 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .codes import gemeente_of
+from .errors import WmoError
+
+#: The tidy table's columns, in order. ``category`` is ``totaal`` or ``hbh``.
+TIDY_COLUMNS: list[str] = [
+    "wijk", "gemeente", "gemeentenaam", "year", "category", "clients", "clients_per_1000",
+]
+
+#: KWB features used by the model: canonical name -> normalized CBS name.
+FEATURES: dict[str, str] = {
+    "inhabitants": "aantalinwoners",
+    "age_0_15": "k0tot15jaar",
+    "age_15_25": "k15tot25jaar",
+    "age_25_45": "k25tot45jaar",
+    "age_45_65": "k45tot65jaar",
+    "age_65plus": "k65jaarofouder",
+    "widowed": "verweduwd",
+    "households": "huishoudenstotaal",
+    "one_person_households": "eenpersoonshuishoudens",
+    "household_size": "gemiddeldehuishoudensgrootte",
+    "ao_benefits": "personenpersoortuitkeringao",
+    "bijstand_benefits": "personenpersoortuitkeringbijstand",
+    "aow_benefits": "personenpersoortuitkeringaow",
+    "income_per_inhabitant": "gemiddeldinkomenperinwoner",
+    "low_income_households_pct": "huishoudensmeteenlaaginkomen",
+    "rental_pct": "huurwoningentotaal",
+    "social_housing_pct": "inbezitwoningcorporatie",
+    "density": "bevolkingsdichtheid",
+    "urbanity": "matevanstedelijkheid",
+}
+
+#: Other CBS columns we recognise: canonical name -> accepted normalized names.
+_KEYS: dict[str, tuple[str, ...]] = {
+    "code": ("coderingregio", "codering", "wijkenenbuurten", "wijk", "regiocode", "code"),
+    "year": ("perioden", "jaar", "year", "periode"),
+    "clients": ("wmoclienten", "clienten", "clients"),
+    "clients_per_1000": ("wmoclientenper1000inwoners", "wmoclientenrelatief", "clientsper1000"),
+    "gemeentenaam": ("gemeentenaam", "gemeente"),
+    "category": ("categorie", "category", "typemaatwerkarrangement"),
+}
+
+#: CBS columns a backtest/training CSV must have.
+REQUIRED_CBS = ("codering_regio", "perioden", "wmoclienten", "aantalinwoners")
+
+_CATEGORY_ALIASES = {
+    "totaal": "totaal", "total": "totaal", "": "totaal",
+    "hbh": "hbh", "hulp bij het huishouden": "hbh", "huishoudelijke hulp": "hbh",
+}
+
+
+def normalize_name(name: object) -> str:
+    """'AantalInwoners_5' / 'aantalinwoners' / 'k_65JaarOfOuder_12' -> 'aantalinwoners' etc."""
+    s = str(name).strip().lower()
+    s = re.sub(r"_\d+$", "", s)
+    return re.sub(r"[^a-z0-9]", "", s)
+
+
+def _find_column(columns: Iterable[object], accepted: Sequence[str]) -> object | None:
+    norm = {normalize_name(c): c for c in columns}
+    for key in accepted:
+        if key in norm:
+            return norm[key]
+    return None
+
+
+def to_number(series: pd.Series) -> pd.Series:
+    """CBS text to float: '.', '', 'x' and other non-numbers become NaN (suppressed, not 0)."""
+    if series.dtype.kind in "fiu":
+        return series.astype(float)
+    text = series.astype("string").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype(float)
+
+
+def _year_of(series: pd.Series) -> pd.Series:
+    """'2018', 2018, '2018JJ00', '201801' (half-year) -> 2018."""
+    text = series.astype("string").str.strip().str.extract(r"((?:19|20)\d{2})", expand=False)
+    return pd.to_numeric(text, errors="coerce").astype("Int64")
+
+
+def category_of(value: object) -> str:
+    """Map a category label to 'totaal' or 'hbh'; raise for anything else."""
+    key = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    key = key.strip().lower()
+    if key not in _CATEGORY_ALIASES:
+        raise WmoError(f"unknown category {value!r}: accepted are totaal, hbh")
+    return _CATEGORY_ALIASES[key]
+
+
+def tidy(raw: pd.DataFrame, *, source: str = "table", category: str | None = None) -> pd.DataFrame:
+    """Turn a CBS-style table into the tidy wijk x year table (wijk rows only).
+
+    Raises WmoError naming the missing columns when the table lacks a code, year or count.
+    """
+    cols = {k: _find_column(raw.columns, v) for k, v in _KEYS.items()}
+    inh = _find_column(raw.columns, (FEATURES["inhabitants"], "inwoners", "inhabitants"))
+    missing = [k for k in ("code", "year", "clients") if cols[k] is None]
+    if missing:
+        raise WmoError(
+            f"{source} lacks column(s) {', '.join(missing)}: needs a wijk code "
+            "(codering_regio/wijk), a year (perioden/jaar) and a count (wmoclienten/clienten)"
+        )
+    out = pd.DataFrame(index=raw.index)
+    out["wijk"] = raw[cols["code"]].astype("string").str.strip().str.upper()
+    out["year"] = _year_of(raw[cols["year"]])
+    out = out[out["wijk"].str.match(r"^WK\d{6}$", na=False) & out["year"].notna()].copy()
+    raw = raw.loc[out.index]
+    out["gemeente"] = out["wijk"].map(gemeente_of)
+    out["gemeentenaam"] = raw[cols["gemeentenaam"]].astype("string") if cols["gemeentenaam"] is not None else pd.NA
+    if category is not None:
+        out["category"] = category
+    elif cols["category"] is not None:
+        out["category"] = raw[cols["category"]].map(category_of)
+    else:
+        out["category"] = "totaal"
+    out["clients"] = to_number(raw[cols["clients"]])
+    for canon, cbs in FEATURES.items():
+        col = inh if canon == "inhabitants" else _find_column(raw.columns, (cbs, canon))
+        out[canon] = to_number(raw[col]) if col is not None else np.nan
+    per1000 = cols["clients_per_1000"]
+    computed = 1000.0 * out["clients"] / out["inhabitants"].where(out["inhabitants"] > 0)
+    out["clients_per_1000"] = to_number(raw[per1000]).fillna(computed) if per1000 is not None else computed
+    out["year"] = out["year"].astype(int)
+    return out[TIDY_COLUMNS + list(FEATURES)].reset_index(drop=True)
+
+
+def read_csvs(paths: Sequence[str | Path], *, required: Sequence[str] = REQUIRED_CBS) -> pd.DataFrame:
+    """Read and combine CBS-layout CSVs; a missing file or column is a WmoError."""
+    frames = []
+    for p in paths:
+        path = Path(p)
+        if not path.is_file():
+            raise WmoError(f"data file {str(path)!r} not found: pass a CSV in the CBS layout (codering_regio, perioden, wmoclienten, ...)")
+        raw = pd.read_csv(path, low_memory=False, dtype={"wmoclienten": "string"})
+        norm = {normalize_name(c) for c in raw.columns}
+        lacking = [c for c in required if normalize_name(c) not in norm]
+        if lacking:
+            raise WmoError(f"{path.name} lacks column(s) {', '.join(lacking)}: needs {', '.join(required)}")
+        frames.append(tidy(raw, source=path.name))
+    if not frames:
+        raise WmoError("no data files given: pass at least one CSV")
+    return combine(frames)
+
+
+def combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack tidy tables; a later frame wins for the same wijk, year and category."""
+    df = pd.concat(frames, ignore_index=True)
+    df = df.drop_duplicates(subset=["wijk", "year", "category"], keep="last")
+    return df.sort_values(["category", "wijk", "year"]).reset_index(drop=True)
+
+
+TOTAAL_GLOB = "wijk_wmo_totaal_jaar_*_met_kwb.csv"
+HBH_GLOB = "wijk_wmo_hbh_halfjaar_*_met_kwb.csv"
+GEMEENTE_HBH_GLOB = "gemeente_wmo_hbh_jaar_*_met_features.csv"
+
+
+def check_data_dir(path: str | Path) -> Path:
+    """Return the CBS data directory, or raise naming what it should hold."""
+    root = Path(path)
+    if not root.is_dir() or not list(root.glob(TOTAAL_GLOB)):
+        raise WmoError(
+            f"data directory {str(root)!r} not found or without {TOTAAL_GLOB}: "
+            "pass --data with the CBS files (default ../shared/data/cbs) or run 'wmo-xl update-data'"
+        )
+    return root
+
+
+def load_totaal(path: str | Path) -> pd.DataFrame:
+    """All yearly Wmo totaal files of a CBS data directory as one tidy table."""
+    root = check_data_dir(path)
+    return read_csvs(sorted(root.glob(TOTAAL_GLOB)))
+
+
+def load_hbh_yearly(path: str | Path) -> pd.DataFrame:
+    """Yearly HbH clients per wijk, estimated from CBS half-year counts.
+
+    CBS publishes HbH per wijk per half-year only. A person helped in both halves counts in
+    each, so the yearly number of persons lies between the larger half and the sum. The gemeente
+    yearly file gives the true yearly count; its ratio to the gemeente's second-half count
+    (about 1.1) scales each wijk's second half. Without that file the second half is used as is.
+    """
+    root = Path(path)
+    files = sorted(root.glob(HBH_GLOB))
+    if not files:
+        return pd.DataFrame(columns=TIDY_COLUMNS + list(FEATURES))
+    raw = pd.concat([pd.read_csv(f, low_memory=False) for f in files], ignore_index=True)
+    half = raw["periodennum"].astype(str).str[-2:]
+    second = tidy(raw[half == "02"].reset_index(drop=True), category="hbh", source="HbH file")
+    factor = _hbh_year_factor(root, second)
+    second["clients"] = (second["clients"] * second["year"].map(factor).fillna(1.0) / 5).round() * 5
+    second["clients_per_1000"] = 1000.0 * second["clients"] / second["inhabitants"].where(second["inhabitants"] > 0)
+    return second
+
+
+def _hbh_year_factor(root: Path, second_half: pd.DataFrame) -> dict[int, float]:
+    """National ratio yearly HbH clients / second-half clients, per year (gemeente file)."""
+    files = sorted(root.glob(GEMEENTE_HBH_GLOB))
+    if not files:
+        return {}
+    g = pd.concat([pd.read_csv(f, low_memory=False, usecols=["codering_regio", "perioden", "wmoclienten"]) for f in files])
+    g["year"] = _year_of(g["perioden"])
+    g["gemeente"] = g["codering_regio"].str.strip()
+    yearly = g.groupby(["gemeente", "year"])["wmoclienten"].sum(min_count=1)
+    half = second_half.groupby(["gemeente", "year"])["clients"].sum(min_count=1)
+    both = pd.concat([yearly.rename("y"), half.rename("h")], axis=1).dropna()
+    both = both[both["h"] > 0]
+    return (both.groupby(level="year")["y"].sum() / both.groupby(level="year")["h"].sum()).to_dict()
+
+
+def load_dir(path: str | Path) -> pd.DataFrame:
+    """Everything the national model trains on: totaal and (if present) HbH, tidy."""
+    return combine([load_totaal(path), load_hbh_yearly(path)])

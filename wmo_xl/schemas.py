@@ -1,0 +1,63 @@
+"""Pydantic models for input crossing a boundary (API, CLI, Excel cells, pasted rows).
+
+Inside the core, values are trusted: these models are where a cell's ``' wk051801'`` or
+``2024.0`` becomes a clean code and int, or a :class:`~wmo_xl.errors.WmoError` that says
+what is accepted.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .codes import check_code
+from .data import category_of
+from .errors import WmoError
+
+
+class ForecastQuery(BaseModel):
+    """One forecast request: a wijk or gemeente code, a year and a category."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    year: int
+    category: str = "totaal"
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, v: object) -> str:
+        return check_code(v)
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, v: object) -> int:
+        if isinstance(v, bool) or v is None:
+            raise ValueError(f"year {v!r} is not a year: give a whole number like 2025")
+        try:
+            f = float(str(v).strip())
+        except ValueError:
+            raise ValueError(f"year {v!r} is not a year: give a whole number like 2025") from None
+        if not f.is_integer():
+            raise ValueError(f"year {v!r} is not a whole number: give a year like 2025")
+        return int(f)
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, v: object) -> str:
+        return category_of(v)
+
+
+def first_message(exc: ValidationError) -> str:
+    """The first error of a pydantic ValidationError as one plain sentence."""
+    err = exc.errors()[0]
+    ctx = err.get("ctx", {}).get("error")
+    msg = str(ctx) if ctx is not None else err["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def query(code: object, year: object, category: object = "totaal") -> ForecastQuery:
+    """Validate one request; raise WmoError with a one-line message."""
+    try:
+        return ForecastQuery(code=code, year=year, category=category if category is not None else "totaal")
+    except ValidationError as exc:
+        raise WmoError(first_message(exc)) from None
