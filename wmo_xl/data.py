@@ -228,4 +228,5 @@ def _hbh_year_factor(root: Path, second_half: pd.DataFrame) -> dict[int, float]:
 
 def load_dir(path: str | Path) -> pd.DataFrame:
     """Everything the national model trains on: totaal and (if present) HbH, tidy."""
-    return combine([load_totaal(path), load_hbh_yearly(path)])
+    frames = [load_totaal(path), load_hbh_yearly(path)]
+    return combine([f for f in frames if not f.empty])

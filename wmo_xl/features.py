@@ -26,12 +26,20 @@ SURVIVAL_65PLUS = 0.955
 INFLOW_45_65 = 1.0 / 20.0
 
 
+_NUMERIC = {
+    "inhabitants", "age_65plus", "age_45_65", "age_0_15", "widowed", "one_person_households", "households",
+    "ao_benefits", "bijstand_benefits", "income_per_inhabitant", "low_income_households_pct", "rental_pct",
+    "social_housing_pct", "density", "urbanity",
+}
+
+
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
 
 def demographic_features(df: pd.DataFrame) -> pd.DataFrame:
     """Feature matrix (NaN where CBS has no value; the gradient boosting handles it)."""
+    df = df[[c for c in df.columns if c in _NUMERIC]].astype(float)
     pop = df["inhabitants"]
     return pd.DataFrame(
         {

@@ -1,0 +1,64 @@
+"""Bundles: hashes checked before unpickling, atomic writes, previous kept."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wmo_xl.bundle import MANIFEST_FILE, MODEL_FILE, get_bundle, load_bundle, write_bundle
+from wmo_xl.errors import ModelIntegrityError, WmoError
+
+
+def _copy(bundle_dir: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "m"
+    shutil.copytree(bundle_dir, dst)
+    return dst
+
+
+def test_manifest_lists_hashes_provenance_and_versions(bundle_dir: Path) -> None:
+    m = json.loads((bundle_dir / MANIFEST_FILE).read_text())
+    assert set(m["files"]) >= {MODEL_FILE, "MODEL_CARD.md"}
+    assert m["data_provenance"]["licence"] == "CC BY 4.0"
+    assert "scikit-learn" in m["libraries"]
+    assert m["training_years"]["totaal"] == [2015, 2016, 2017, 2018]
+
+
+def test_changed_model_file_is_refused(bundle_dir: Path, tmp_path: Path) -> None:
+    p = _copy(bundle_dir, tmp_path)
+    with open(p / MODEL_FILE, "ab") as fh:
+        fh.write(b"tampered")
+    with pytest.raises(ModelIntegrityError, match="does not match its SHA-256"):
+        load_bundle(p)
+
+
+def test_missing_bundle_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(WmoError, match="no model bundle"):
+        load_bundle(tmp_path / "nothing")
+
+
+def test_rewrite_keeps_previous_and_interrupted_swap_falls_back(bundle_dir: Path, tmp_path: Path) -> None:
+    p = _copy(bundle_dir, tmp_path)
+    b = load_bundle(p)
+    write_bundle(p, b.models, {"kind": "national", "note": "second"})
+    assert (tmp_path / "m.previous" / MANIFEST_FILE).is_file()
+    assert json.loads((p / MANIFEST_FILE).read_text())["note"] == "second"
+    # simulate a kill between the two renames: only the previous one is there
+    shutil.rmtree(p)
+    assert load_bundle(p).path.name == "m.previous"
+
+
+def test_failed_write_leaves_old_bundle(bundle_dir: Path, tmp_path: Path) -> None:
+    p = _copy(bundle_dir, tmp_path)
+    before = (p / MODEL_FILE).read_bytes()
+    with pytest.raises(Exception, match="pickle"):
+        write_bundle(p, {"totaal": lambda: None}, {"kind": "national"})  # type: ignore[dict-item]
+    assert (p / MODEL_FILE).read_bytes() == before
+    assert not [x for x in tmp_path.iterdir() if ".tmp-" in x.name]
+    load_bundle(p)
+
+
+def test_bundle_loaded_once_per_process(bundle_dir: Path) -> None:
+    assert get_bundle(bundle_dir) is get_bundle(bundle_dir)

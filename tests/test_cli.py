@@ -1,0 +1,70 @@
+"""The wmo-xl command line, called as a user would (argv), including bad input."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wmo_xl.cli import main
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    old = sys.argv
+    sys.argv = ["wmo-xl", *argv]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_forecast_csv(bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["forecast", "--model", str(bundle_dir), "--gemeente", "GM0101", "--year", "2019", "--year", "2020"], capsys)
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert list(df.columns) == ["wijk", "year", "category", "clients", "lower", "upper"]
+    assert len(df) == 24 and df["wijk"].str.startswith("WK0101").all()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["forecast", "--wijk", "WK999901", "--year", "2019"], "unknown wijk WK999901"),
+        (["forecast", "--gemeente", "GM9999", "--year", "2019"], "unknown gemeente GM9999"),
+        (["forecast", "--wijk", "WK010101", "--year", "2040"], "year 2040 outside"),
+        (["forecast", "--wijk", "WK010101", "--year", "2019", "--category", "jeugd"], "unknown category"),
+    ],
+)
+def test_bad_forecast_input_exits_2_with_one_line(bundle_dir: Path, capsys, argv, message) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run([*argv, "--model", str(bundle_dir)], capsys)
+    assert code == 2
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_missing_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["train", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "m")], capsys)
+    assert code == 2 and "data directory" in err
+
+
+def test_backtest_csv_without_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "x.csv"
+    p.write_text("codering_regio,perioden\nWK051801,2018\n")
+    code, _, err = run(["backtest", "--data", str(p), "--origin", "2017", "--horizon", "1"], capsys)
+    assert code == 2 and "lacks column" in err
+
+
+def test_backtest_writes_predictions(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "pred.csv"
+    csv = data_dir / "wijk_wmo_totaal_jaar_2015_2018_met_kwb.csv"
+    code, text, _ = run(["backtest", "--data", str(csv), "--origin", "2017", "--horizon", "1", "--out", str(out)], capsys)
+    assert code == 0 and "WAPE" in text and "persistence" in text
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == ["wijk", "year", "clients", "lower", "upper", "actual", "persistence", "linear"]

@@ -1,0 +1,38 @@
+"""The committed national model in models/: loads, verifies and answers offline."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import wmo_xl
+from wmo_xl.bundle import MANIFEST_FILE, get_bundle, national_bundle_path
+
+
+def test_national_bundle_verifies_and_forecasts() -> None:
+    path = national_bundle_path()
+    bundle = get_bundle(path)
+    assert bundle.kind == "national"
+    est = bundle.model("totaal")
+    assert est.origin_ == 2018 and len(est.wijken_) > 2500
+    value = wmo_xl.forecast("GM0518", 2020, model=path)
+    lo, hi = wmo_xl.forecast_interval("GM0518", 2020, model=path)
+    assert lo < value < hi
+    assert "hbh" in bundle.models
+
+
+def test_national_manifest_has_backtests_and_attribution() -> None:
+    m = json.loads((national_bundle_path() / MANIFEST_FILE).read_text())
+    assert "CBS" in m["data_provenance"]["attribution"] and m["data_provenance"]["licence"] == "CC BY 4.0"
+    origins = {(b["origin"], b["horizon"]) for b in m["backtests"]}
+    assert {(2017, 1), (2015, 3)} <= origins
+    for b in m["backtests"]:
+        assert 0 < b["wape"]["model"] < 1
+
+
+def test_national_grid_is_complete() -> None:
+    t = wmo_xl.forecast_table(None, range(2019, 2025), model=national_bundle_path())
+    assert len(t) == 6 * t["wijk"].nunique()
+    assert np.isfinite(t["clients"]).all() and (t["lower"] <= t["clients"]).all()

@@ -1,0 +1,42 @@
+"""Checks on the real CBS data in ../shared (skipped when it is absent; CI has it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import wmo_xl
+from wmo_xl.backtest import run_backtest
+from wmo_xl.bundle import national_bundle_path
+from wmo_xl.data import load_dir, load_totaal
+
+
+@pytest.fixture(scope="module")
+def totaal(shared_dir: Path):  # type: ignore[no-untyped-def]
+    return load_totaal(shared_dir)
+
+
+def test_tidy_table_of_shared_files(shared_dir: Path) -> None:
+    df = load_dir(shared_dir)
+    tot = df[df["category"] == "totaal"]
+    assert tot.groupby("year")["clients"].count().to_dict() == {2015: 1278, 2016: 1966, 2017: 2553, 2018: 2440}
+    assert (tot["clients"].dropna() % 5 == 0).all()
+    assert tot[tot["year"] == 2018]["clients"].isna().sum() == 2621 - 2440
+    assert set(df["category"]) == {"totaal", "hbh"}
+
+
+@pytest.mark.parametrize(("origin", "horizon"), [(2017, 1), (2015, 3)])
+def test_model_beats_both_baselines(totaal, origin: int, horizon: int) -> None:  # type: ignore[no-untyped-def]
+    res = run_backtest(totaal, origin, horizon)
+    w = res.metrics["WAPE"]
+    assert w["model"] < w["persistence"]
+    assert w["model"] < w["forecast_linear"]
+    assert 0.65 <= res.coverage <= 0.9
+
+
+def test_bundled_model_reproduces_observed_2018(totaal) -> None:  # type: ignore[no-untyped-def]
+    obs = totaal[(totaal["year"] == 2018)].dropna(subset=["clients"]).head(50)
+    got = wmo_xl.forecast_table(list(obs["wijk"]), 2018, model=national_bundle_path())
+    assert np.allclose(got["clients"].to_numpy(), obs["clients"].to_numpy())
