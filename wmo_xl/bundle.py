@@ -105,6 +105,35 @@ def active_model_path() -> Path:
     return Path(env).resolve() if env else national_bundle_path()
 
 
+_workbook_models: dict[str, Path | None] = {}
+
+
+def local_bundle_path(workbook: str | Path) -> Path:
+    """Where a workbook's retrained bundle lives: ``<dir>/<stem>_wmo_model`` beside it."""
+    wb = Path(workbook)
+    return wb.with_name(f"{wb.stem}_wmo_model")
+
+
+def set_workbook_model(workbook: str | Path, path: str | Path | None) -> None:
+    """Tell this process which bundle a workbook uses (None: the national model)."""
+    _workbook_models[str(workbook)] = Path(path).resolve() if path is not None else None
+
+
+def model_for_workbook(workbook: str | Path | None) -> Path | None:
+    """The workbook's local bundle if it has one, else None (= active model).
+
+    Looked up on disk once per workbook and process, then remembered; the retrain and
+    reset macros update the memory with :func:`set_workbook_model`.
+    """
+    if workbook is None:
+        return None
+    key = str(workbook)
+    if key not in _workbook_models:
+        local = local_bundle_path(workbook)
+        _workbook_models[key] = local.resolve() if (local / MANIFEST_FILE).is_file() else None
+    return _workbook_models[key]
+
+
 def clear_cache(path: str | Path | None = None) -> None:
     """Forget loaded bundles (all, or one path), e.g. after a retrain wrote a new one."""
     with _lock:

@@ -106,6 +106,43 @@ def update_data(
     typer.echo(f"{len(df)} wijk rows written to {out}")
 
 
+def _years(spec: str) -> list[int]:
+    """'2024-2028' or '2024,2026' -> list of years."""
+    try:
+        if "-" in spec:
+            a, b = (int(x) for x in spec.split("-", 1))
+            if b < a:
+                raise ValueError
+            return list(range(a, b + 1))
+        return [int(x) for x in spec.split(",") if x.strip()]
+    except ValueError:
+        raise WmoError(f"years {spec!r} not understood: use a range like 2024-2028 or a list like 2024,2025") from None
+
+
+@app.command()
+def budget(
+    gemeente: str = typer.Option(..., "--gemeente", help="Gemeente (GMxxxx) or wijk code."),
+    years: str = typer.Option(..., "--years", help="Years, e.g. 2024-2028."),
+    menu: Optional[Path] = typer.Option(None, "--menu", help="Menukaart .csv or .xlsx (default: the shipped one)."),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", help="Scenario JSON (fields of wmo_xl.costs.Scenario)."),
+    shares: Optional[Path] = typer.Option(None, "--shares", help="CSV categorie,aandeel_van_totaal (default: national)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory."),
+    fmt: str = typer.Option("table", "--format", help="table or csv."),
+    detail: bool = typer.Option(False, "--detail", help="One row per service and year instead of the summary."),
+) -> None:
+    """Euros per service and year from the forecast and a menukaart, with subtotals and total."""
+    from .costs import budget as run_budget
+    from .costs import load_scenario, summarize
+    from .menukaart import load_category_shares, load_menu
+
+    sc = load_scenario(scenario) if scenario else None
+    df = run_budget(gemeente, _years(years), load_menu(menu), sc, load_category_shares(shares) if shares else None, model)
+    out = df if detail else summarize(df)
+    if sc is None and not detail:
+        out = out[out["maat"] == "basis"]
+    _emit(out, fmt)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:

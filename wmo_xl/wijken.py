@@ -27,3 +27,11 @@ def gemeenten(model: str | Path | None = None) -> dict[str, str]:
     b = get_bundle(model)
     est = b.model("totaal")
     return {g: b.gemeentenamen.get(g, g) for g in sorted(est.gemeente_index_)}
+
+
+def inhabitants_of(code: object, model: str | Path | None = None) -> float:
+    """Inhabitants of a wijk or gemeente in the model's last KWB year (sum of its wijken)."""
+    from .forecast import _rows_of
+
+    est = get_bundle(model).model("totaal")
+    return float(est.inhabitants_[_rows_of(est, check_code(code))].sum())

@@ -1,0 +1,213 @@
+"""From clients to euros: cost per service and year, budgets and what-if scenarios.
+
+cost = clients x aandeel x verzilveringsgraad x eenheden_per_client_per_jaar x prijs
+       x (1 + indexatie) ^ (year - prijsjaar)
+
+``clients`` are the clients of the service's category (hbh, begeleiding, ...). The model
+forecasts all Wmo clients (and HbH); the other categories are a share of the total
+(:func:`wmo_xl.menukaart.load_category_shares`, national defaults, overridable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from .bundle import get_bundle
+from .codes import check_code, is_gemeente
+from .errors import WmoError
+from .forecast import forecast_table
+from .menukaart import Menu, MenuRow, load_category_shares, load_menu
+
+
+def cost(row: MenuRow, clients: float, year: int | None = None) -> float:
+    """Euros per year for ``clients`` clients of the row's category."""
+    if clients < 0:
+        raise WmoError(f"clients {clients} is negative")
+    return clients * row.euro_per_client(year)
+
+
+def cost_views(row: MenuRow, clients: float, year: int | None = None) -> dict[str, float]:
+    """The same euros seen from beschikkingen and from betalingen.
+
+    Beschikkingen: clients with a decision for this service x price per client x
+    verzilveringsgraad. Betalingen: clients with realised costs (decisions x
+    verzilveringsgraad) x the weighted price per realised client. Both give the same total;
+    a controller reconciles either with their own administration.
+    """
+    factor = (1.0 + row.indexatie) ** ((year if year is not None else row.prijsjaar) - row.prijsjaar)
+    price = row.prijs * factor
+    beschikt = clients * row.aandeel
+    realised = beschikt * row.verzilveringsgraad
+    per_realised = row.eenheden_per_client_per_jaar * price
+    return {
+        "clienten_met_beschikking": beschikt,
+        "kosten_per_beschikking": per_realised,
+        "kosten_uit_beschikkingen": beschikt * per_realised * row.verzilveringsgraad,
+        "clienten_gerealiseerd": realised,
+        "gewogen_prijs_per_gerealiseerde_client": per_realised,
+        "kosten_uit_betalingen": realised * per_realised,
+    }
+
+
+class Scenario(BaseModel):
+    """What-if parameters compared with the base (None / 0 = as in the base)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    naam: str = "scenario"
+    indexatie: float | None = Field(default=None, ge=-0.5, le=0.5, description="price change per year, all rows")
+    verzilveringsgraad: float | None = Field(default=None, ge=0, le=1, description="billed share, all rows")
+    hbh_extra_clienten: float = Field(default=0.0, ge=-1, le=5, description="HbH demand shift, e.g. 0.05 = +5%")
+    hbh_vanaf_jaar: int | None = None
+    substitutie_aandeel: float = Field(default=0.0, ge=0, le=1, description="share of begeleiding moved to eigen trajecten")
+    substitutie_kostenfactor: float = Field(default=0.5, ge=0, le=5, description="cost of an eigen traject vs contracted care")
+    substitutie_vanaf_jaar: int | None = None
+
+    def apply_row(self, row: MenuRow) -> MenuRow:
+        """The row with the scenario's price and billing parameters."""
+        update: dict[str, float] = {}
+        if self.indexatie is not None:
+            update["indexatie"] = self.indexatie
+        if self.verzilveringsgraad is not None:
+            update["verzilveringsgraad"] = self.verzilveringsgraad
+        return row.model_copy(update=update) if update else row
+
+    def client_factor(self, categorie: str, year: int) -> float:
+        """Demand shift for HbH from its start year on."""
+        if categorie == "hbh" and self.hbh_extra_clienten and (self.hbh_vanaf_jaar is None or year >= self.hbh_vanaf_jaar):
+            return 1.0 + self.hbh_extra_clienten
+        return 1.0
+
+    def cost_factor(self, categorie: str, year: int) -> float:
+        """Substitution: a share of begeleiding at ``substitutie_kostenfactor`` of the cost."""
+        if categorie == "begeleiding" and self.substitutie_aandeel and (
+            self.substitutie_vanaf_jaar is None or year >= self.substitutie_vanaf_jaar
+        ):
+            return 1.0 - self.substitutie_aandeel + self.substitutie_aandeel * self.substitutie_kostenfactor
+        return 1.0
+
+
+def scenario_cost(row: MenuRow, clients: float, year: int, scenario: Scenario) -> float:
+    """Cost of a row in a scenario: changed prices/billing, demand and substitution."""
+    adjusted = scenario.apply_row(row)
+    return cost(adjusted, clients * scenario.client_factor(row.categorie, year), year) * scenario.cost_factor(row.categorie, year)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """A scenario from a JSON file with the fields of :class:`Scenario`."""
+    from pydantic import ValidationError
+
+    p = Path(path)
+    if not p.is_file():
+        raise WmoError(f"scenario file {str(p)!r} not found: a JSON file with fields {', '.join(Scenario.model_fields)}")
+    try:
+        return Scenario.model_validate_json(p.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise WmoError(f"scenario {p.name}: field {'.'.join(map(str, err['loc'])) or '?'}: {err['msg']}") from None
+
+
+def category_clients(
+    gemeente: str, years: Iterable[int], shares: dict[str, float] | None = None, model: str | Path | None = None,
+) -> pd.DataFrame:
+    """Clients per category and year for a gemeente (or wijk): jaar, categorie, clienten.
+
+    Every category is ``share x total``. For HbH the share is the model's own HbH forecast
+    divided by its total forecast over the wijken both models know (so suppressed or
+    missing wijken do not distort it); the national default applies where the HbH model
+    does not know the gemeente.
+    """
+    shares = shares if shares is not None else load_category_shares()
+    years = list(years)
+    code = check_code(gemeente)
+    total = forecast_table([code], years, "totaal", model).set_index("year")["clients"]
+    hbh_share = _hbh_share(code, years, model)
+    rows = []
+    for year in years:
+        for cat, share in shares.items():
+            if cat == "hbh" and hbh_share is not None:
+                share = float(hbh_share[year])
+            value = share * total[year]
+            rows.append({"jaar": year, "categorie": cat, "clienten": float(value)})
+    return pd.DataFrame(rows)
+
+
+def _hbh_share(code: str, years: list[int], model: str | Path | None) -> pd.Series | None:
+    """HbH / totaal forecast per year over the wijken of ``code`` known to both models."""
+    bundle = get_bundle(model)
+    if "hbh" not in bundle.models:
+        return None
+    tot, hbh = bundle.models["totaal"], bundle.models["hbh"]
+    wijken = [code] if not is_gemeente(code) else [str(w) for w in tot.wijken_[tot.gemeente_index_.get(code, [])]]
+    common = [w for w in wijken if w in hbh.index_ and w in tot.index_]
+    if not common:
+        return None
+    h = forecast_table(common, years, "hbh", model).groupby("year")["clients"].sum(min_count=1)
+    t = forecast_table(common, years, "totaal", model).groupby("year")["clients"].sum(min_count=1)
+    share = (h / t).where(t > 0)
+    return None if share.isna().any() else share.clip(0, 1)
+
+
+def budget(
+    gemeente: str,
+    years: Iterable[int],
+    menu: Menu | None = None,
+    scenario: Scenario | None = None,
+    shares: dict[str, float] | None = None,
+    model: str | Path | None = None,
+) -> pd.DataFrame:
+    """Cost per service and year, base and scenario side by side.
+
+    Columns: dienst, omschrijving, categorie, jaar, clienten, basis, scenario, verschil.
+    """
+    menu = menu or load_menu()
+    scenario = scenario or Scenario(naam="basis")
+    clients = category_clients(gemeente, years, shares, model).set_index(["jaar", "categorie"])["clienten"]
+    rows = []
+    for year in sorted(set(clients.index.get_level_values(0))):
+        for row in menu.rows:
+            if (year, row.categorie) not in clients.index:
+                raise WmoError(f"menukaart service {row.dienst!r} has category {row.categorie!r} without a client share: "
+                               f"known are {', '.join(sorted(set(clients.index.get_level_values(1))))}")
+            c = float(clients[(year, row.categorie)])
+            base = cost(row, c, year)
+            alt = scenario_cost(row, c, year, scenario)
+            rows.append({"dienst": row.dienst, "omschrijving": row.omschrijving, "categorie": row.categorie,
+                         "jaar": year, "clienten": c, "basis": base, "scenario": alt, "verschil": alt - base})
+    return pd.DataFrame(rows)
+
+
+def summarize(detail: pd.DataFrame) -> pd.DataFrame:
+    """Per-service rows, a subtotal per category and a grand total, years as columns.
+
+    Returns a long-to-wide table with a ``niveau`` column (dienst / subtotaal / totaal) for
+    each of basis, scenario and verschil.
+    """
+    parts = []
+    for measure in ("basis", "scenario", "verschil"):
+        wide = detail.pivot_table(index=["categorie", "dienst"], columns="jaar", values=measure, aggfunc="sum", sort=False)
+        blocks = []
+        for cat, block in wide.groupby(level=0, sort=False):
+            b = block.reset_index()
+            b.insert(0, "niveau", "dienst")
+            blocks.append(b)
+            sub = block.sum().to_frame().T
+            sub.insert(0, "dienst", f"subtotaal {cat}")
+            sub.insert(0, "categorie", cat)
+            sub.insert(0, "niveau", "subtotaal")
+            blocks.append(sub)
+        tot = wide.sum().to_frame().T
+        tot.insert(0, "dienst", "totaal")
+        tot.insert(0, "categorie", "")
+        tot.insert(0, "niveau", "totaal")
+        blocks.append(tot)
+        table = pd.concat(blocks, ignore_index=True)
+        table.insert(0, "maat", measure)
+        parts.append(table)
+    out = pd.concat(parts, ignore_index=True)
+    out.columns = [str(c) for c in out.columns]
+    return out

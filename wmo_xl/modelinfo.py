@@ -1,0 +1,41 @@
+"""What the Model sheet and WMO_MODEL_INFO show about a bundle, in Dutch labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .bundle import Bundle
+
+
+def model_info_rows(bundle: Bundle) -> list[list[Any]]:
+    """Two-column table: label, value."""
+    m = bundle.manifest
+    years = m.get("training_years", {}).get("totaal", [])
+    kind = "eigen model (hertraind)" if bundle.kind == "local" else "landelijk model"
+    rows: list[list[Any]] = [
+        ["Actief model", kind],
+        ["Versie wmo_xl", m.get("wmo_xl_version", "")],
+        ["Gemaakt op", m.get("created", "")],
+        ["Trainingsjaren", f"{years[0]}-{years[-1]}" if years else ""],
+        ["Categorieen", ", ".join(sorted(bundle.models))],
+        ["Bron", m.get("data_provenance", {}).get("attribution", "")],
+    ]
+    if bundle.kind == "local":
+        rows.append(["Gemeente(n)", ", ".join(m.get("gemeenten", []))])
+        local = m.get("local_backtest") or {}
+        if local:
+            rows.append([f"Lokale backtest {local.get('year')} WAPE eigen model", local.get("wape_local")])
+            rows.append([f"Lokale backtest {local.get('year')} WAPE landelijk model", local.get("wape_national")])
+    for b in m.get("backtests", []):
+        rows.append([f"Backtest {b['origin']}->{b['origin'] + b['horizon']} WAPE (persistentie)",
+                     f"{b['wape']['model']:.3f} ({b['wape']['persistence']:.3f})"])
+    return rows
+
+
+def backtest_rows(bundle: Bundle) -> list[list[Any]]:
+    """Header + one row per recorded backtest, for the Model sheet."""
+    out: list[list[Any]] = [["Oorsprong", "Jaar", "Wijken", "WAPE model", "WAPE persistentie", "WAPE FORECAST.LINEAR", "Dekking 80%-interval"]]
+    for b in bundle.manifest.get("backtests", []):
+        w = b["wape"]
+        out.append([b["origin"], b["origin"] + b["horizon"], b["n_wijken"], w["model"], w["persistence"], w["forecast_linear"], b["coverage_80"]])
+    return out

@@ -1,0 +1,170 @@
+"""Excel functions (xlwings UDFs): cells in, core calls, Excel-friendly values out.
+
+This is the thin Excel layer: no logic lives here. Arguments may arrive as a scalar, a 1-D
+list (a row or column) or a 2-D list (a block), and empty cells as None. Bad input gives a
+cell text starting with ``#WMO!`` that says what is wrong and what is accepted; an empty
+required cell gives ``#N/A``; never a traceback, never a silent 0.
+
+Each function takes the reserved xlwings argument ``caller`` (the calling range, hidden in
+Excel) to find a workbook's own retrained model; called from Python it is simply None.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import xlwings as xw
+
+from .bundle import get_bundle, model_for_workbook
+from .errors import WmoError
+
+NA = "#N/A"
+PREFIX = "#WMO! "
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Missing(Exception):
+    """A required cell is empty."""
+
+
+def _flat(value: Any) -> list[Any]:
+    """Scalar, 1-D or 2-D list -> flat list without empty cells."""
+    if isinstance(value, (list, tuple)):
+        out: list[Any] = []
+        for v in value:
+            out.extend(_flat(v))
+        return out
+    return [] if _empty(value) else [value]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value))
+
+
+def _one(value: Any, name: str) -> Any:
+    """A single cell's value; #N/A when empty, #WMO! when several cells are given."""
+    items = _flat(value)
+    if not items:
+        raise _Missing(name)
+    if len(items) > 1:
+        raise WmoError(f"{name} must be one cell, got {len(items)} values")
+    return items[0]
+
+
+def _optional(value: Any, default: Any) -> Any:
+    items = _flat(value)
+    return items[0] if items else default
+
+
+def _workbook_model(caller: Any) -> Any:
+    """Path of the calling workbook's retrained bundle, or None for the active model."""
+    if caller is None:
+        return None
+    try:
+        return model_for_workbook(caller.sheet.book.fullname)
+    except Exception:  # no COM access (e.g. a test double): fall back to the active model
+        return None
+
+
+def excel_safe(func: F) -> F:
+    """Turn core errors into cell values: WmoError -> '#WMO! ...', empty input -> '#N/A'."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _Missing:
+            return NA
+        except WmoError as exc:
+            return PREFIX + str(exc)
+        except Exception as exc:  # a bug must still not show a traceback in a cell
+            return f"{PREFIX}internal error ({type(exc).__name__}): {exc}"
+
+    return wrapper  # type: ignore[return-value]
+
+
+@xw.func
+@excel_safe
+def wmo_forecast(wijk: Any, year: Any, category: Any = None, caller: Any = None) -> Any:
+    """Wmo-clienten van een wijk of gemeente in een jaar (waargenomen CBS-waarde of prognose).
+
+    wijk: wijkcode (WK051802) of gemeentecode (GM0518); year: jaartal; category: totaal (standaard) of hbh.
+    """
+    from .forecast import forecast
+
+    return forecast(_one(wijk, "wijk"), _one(year, "year"), _optional(category, "totaal"), model=_workbook_model(caller))
+
+
+@xw.func
+@excel_safe
+def wmo_forecast_table(wijken: Any, years: Any, category: Any = None, caller: Any = None) -> Any:
+    """Raster wijken x jaren met Wmo-clienten in een aanroep (dynamische matrix).
+
+    wijken: kolom of rij met wijk- of gemeentecodes; years: rij of kolom met jaartallen; category: totaal of hbh.
+    """
+    from .forecast import forecast_table
+
+    codes, year_list = _flat(wijken), _flat(years)
+    if not codes or not year_list:
+        raise _Missing("wijken/years")
+    table = forecast_table(codes, year_list, _optional(category, "totaal"), model=_workbook_model(caller))
+    grid = table["clients"].to_numpy().reshape(len(codes), len(year_list))
+    return [[None if math.isnan(v) else float(v) for v in row] for row in grid]
+
+
+@xw.func
+@excel_safe
+def wmo_range(wijk: Any, year: Any, category: Any = None, caller: Any = None) -> Any:
+    """Ondergrens en bovengrens (80%-interval) van de prognose, als 1 x 2 (twee cellen naast elkaar)."""
+    from .forecast import forecast_interval
+
+    lower, upper = forecast_interval(_one(wijk, "wijk"), _one(year, "year"), _optional(category, "totaal"), model=_workbook_model(caller))
+    return [[lower, upper]]
+
+
+@xw.func
+@xw.arg("menu", ndim=2)
+@excel_safe
+def wmo_cost(service: Any, clients: Any, menu: Any, year: Any = None) -> Any:
+    """Kosten in euro per jaar van een dienst van de menukaart voor een aantal clienten.
+
+    service: dienst (bv. hbh_zin); clients: clienten van de categorie; menu: het bereik Menukaart met kopregel; year: jaar voor indexatie (leeg = prijsjaar).
+    """
+    from .costs import cost
+    from .menukaart import menu_from_rows
+
+    dienst = _one(service, "service")
+    n = _one(clients, "clients")
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        raise WmoError(f"clients {n!r} is not a number")
+    if menu is None or (isinstance(menu, (list, tuple)) and not _flat(menu)):
+        raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
+    rows = menu if isinstance(menu, (list, tuple)) and menu and isinstance(menu[0], (list, tuple)) else [menu]
+    row = menu_from_rows(rows).get(dienst)
+    y = _optional(year, None)
+    if y is not None:
+        if isinstance(y, bool) or not isinstance(y, (int, float)) or not float(y).is_integer():
+            raise WmoError(f"year {y!r} is not a year")
+        y = int(y)
+    return cost(row, float(n), y)
+
+
+@xw.func
+@excel_safe
+def wmo_wijken(gemeente: Any, caller: Any = None) -> Any:
+    """De wijkcodes van een gemeente die het model kent, als kolom."""
+    from .wijken import wijken_of
+
+    return [[w] for w in wijken_of(_one(gemeente, "gemeente"), model=_workbook_model(caller))]
+
+
+@xw.func
+@excel_safe
+def wmo_model_info(caller: Any = None) -> Any:
+    """Tabel met het actieve model: soort (landelijk of eigen hertraind), versie, trainingsjaren, bron, backtest-WAPE."""
+    from .modelinfo import model_info_rows
+
+    return model_info_rows(get_bundle(_workbook_model(caller)))
