@@ -143,6 +143,18 @@ def budget(
     _emit(out, fmt)
 
 
+@app.command("build-workbook")
+def build_workbook_cmd(
+    out: Path = typer.Option(Path("workbook/wmo_xl.xlsm"), "--out", help="Where to write the .xlsm."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Bundle for the cached values (default: national)."),
+    gemeente: str = typer.Option("GM0200", "--gemeente", help="Gemeente shown when the template opens."),
+) -> None:
+    """Build the Excel template with UDF formulas, cached values, VBA and buttons."""
+    from .workbook import build_workbook
+
+    typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:

@@ -168,3 +168,70 @@ def wmo_model_info(caller: Any = None) -> Any:
     from .modelinfo import model_info_rows
 
     return model_info_rows(get_bundle(_workbook_model(caller)))
+
+
+def _scenario(values: Any) -> Any:
+    """A 2-column range (field, value) -> Scenario; empty values keep the base."""
+    from .costs import Scenario
+
+    rows = values if isinstance(values, (list, tuple)) else []
+    fields: dict[str, Any] = {}
+    for r in rows:
+        if not isinstance(r, (list, tuple)) or len(r) < 2 or _empty(r[0]):
+            continue
+        key = str(r[0]).strip()
+        if key not in Scenario.model_fields:
+            raise WmoError(f"unknown scenario parameter {key!r}: accepted are {', '.join(Scenario.model_fields)}")
+        if not _empty(r[1]):
+            v = r[1]
+            fields[key] = int(v) if key.endswith("_jaar") and isinstance(v, float) and v.is_integer() else v
+    try:
+        return Scenario(**fields)
+    except Exception as exc:  # pydantic ValidationError -> one line
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            err = exc.errors()[0]
+            raise WmoError(f"scenario parameter {err['loc'][0]}: {err['msg']}") from None
+        raise
+
+
+@xw.func
+@excel_safe
+def wmo_clients(gemeente: Any, year: Any, categorie: Any, caller: Any = None) -> Any:
+    """Clienten van een Wmo-categorie (hbh, begeleiding, dagbesteding, hulpmiddelen, vervoer, wonen) in een gemeente en jaar."""
+    from .codes import check_code
+    from .costs import category_clients
+
+    cat = str(_one(categorie, "categorie")).strip().lower()
+    y = _one(year, "year")
+    from .schemas import query
+
+    q = query(_one(gemeente, "gemeente"), y)
+    table = category_clients(check_code(q.code), [q.year], model=_workbook_model(caller))
+    hit = table[table["categorie"] == cat]
+    if hit.empty:
+        raise WmoError(f"unknown categorie {cat!r}: accepted are {', '.join(table['categorie'])}")
+    return float(hit["clienten"].iloc[0])
+
+
+@xw.func
+@xw.arg("menu", ndim=2)
+@xw.arg("scenario", ndim=2)
+@excel_safe
+def wmo_cost_scenario(service: Any, clients: Any, menu: Any, year: Any, scenario: Any) -> Any:
+    """Kosten in euro van een dienst in een scenario (parameters: 2 kolommen, naam en waarde)."""
+    from .costs import scenario_cost
+    from .menukaart import menu_from_rows
+
+    dienst = _one(service, "service")
+    n = _one(clients, "clients")
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        raise WmoError(f"clients {n!r} is not a number")
+    y = _one(year, "year")
+    if isinstance(y, bool) or not isinstance(y, (int, float)) or not float(y).is_integer():
+        raise WmoError(f"year {y!r} is not a year")
+    if menu is None or not _flat(menu):
+        raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
+    row = menu_from_rows(menu).get(dienst)
+    return scenario_cost(row, float(n), int(y), _scenario(scenario))
