@@ -11,4 +11,12 @@ __version__ = "0.1.0"
 from .errors import WmoError  # noqa: E402
 from .forecast import forecast, forecast_interval, forecast_table  # noqa: E402
 
-__all__ = ["WmoError", "__version__", "forecast", "forecast_interval", "forecast_table"]
+__all__ = ["WmoError", "__version__", "forecast", "forecast_interval", "forecast_table", "main"]
+
+
+def main() -> None:
+    """Run by the workbook's buttons (the xlwings template's ``SampleCall`` imports the
+    module named like the workbook, ``wmo_xl``, and calls ``main``)."""
+    from .macros import main as macro_main
+
+    macro_main()

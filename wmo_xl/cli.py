@@ -155,6 +155,49 @@ def build_workbook_cmd(
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
 
 
+@app.command()
+def retrain(
+    workbook: Path = typer.Argument(..., help="The .xlsm with a Data sheet (closed; it is edited with openpyxl)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="National bundle to start from (default: bundled)."),
+) -> None:
+    """Retrain on the workbook's Data sheet: Controle sheet + a local bundle beside the file."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from .retrain import retrain as run_retrain
+    from .sheets import OpenpyxlBook
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+        task = bar.add_task("wmo_xl: openen", total=None)
+        book = OpenpyxlBook(workbook, progress=lambda m: bar.update(task, description=f"wmo_xl: {m}"))
+        result = run_retrain(book, model)
+    errors = sum(p.severity == "fout" for p in result.problems)
+    typer.echo(f"retrained on {result.rows_used} rows of {', '.join(result.gemeenten)} ({result.years[0]}-{result.years[-1]}); "
+               f"{errors} rows rejected, see sheet Controle")
+    bt = result.local_backtest
+    if bt.get("wape_local") is not None:
+        typer.echo(f"local backtest {bt['year']}: WAPE own model {bt['wape_local']:.4f}, national "
+                   f"{bt['wape_national'] if bt.get('wape_national') is not None else bt.get('note', 'n/a')}")
+    typer.echo(f"model written to {result.bundle_path}")
+
+
+@app.command("reset-model")
+def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose own model to set aside.")) -> None:
+    """Back to the national model for this workbook (the local bundle is kept as .inactive)."""
+    from .bundle import local_bundle_path
+
+    local = local_bundle_path(workbook)
+    if not local.exists():
+        typer.echo(f"{workbook.name} already uses the national model")
+        return
+    kept = local.with_name(local.name + ".inactive")
+    if kept.exists():
+        import shutil
+
+        shutil.rmtree(kept)
+    local.replace(kept)
+    typer.echo(f"national model active for {workbook.name}; own model kept in {kept.name}")
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:

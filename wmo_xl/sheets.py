@@ -1,0 +1,154 @@
+"""A small sheet-access interface so the retrain logic runs the same on an open workbook
+(xlwings, from the Retrain button) and on a closed file (openpyxl, from ``wmo-xl retrain``).
+
+Only what retraining needs: read a sheet's values, write a report sheet, show a status
+message, know where the workbook lives, save.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import WmoError
+
+
+class SheetAccess(Protocol):
+    """The calls the retrain logic makes on a workbook."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def read(self, sheet: str) -> list[list[Any]]: ...
+
+    def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None: ...
+
+    def status(self, message: str | None) -> None: ...
+
+    def save(self) -> None: ...
+
+
+class XlwingsBook:
+    """An open workbook (``xw.Book``); messages go to Excel's status bar."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+
+    @property
+    def path(self) -> Path:
+        return Path(self.book.fullname)
+
+    def _sheet(self, name: str) -> Any:
+        names = [s.name for s in self.book.sheets]
+        if name not in names:
+            raise WmoError(f"sheet {name!r} not found: the workbook has {', '.join(names)}")
+        return self.book.sheets[name]
+
+    def read(self, sheet: str) -> list[list[Any]]:
+        values = self._sheet(sheet).used_range.options(ndim=2).value
+        return [list(r) for r in values or []]
+
+    def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None:
+        names = [s.name for s in self.book.sheets]
+        ws = self.book.sheets[sheet] if sheet in names else self.book.sheets.add(sheet, after=self.book.sheets[-1])
+        ws.clear_contents()
+        if rows:
+            ws.range("A1").value = rows
+
+    def status(self, message: str | None) -> None:
+        self.book.app.status_bar = message if message else False
+
+    def save(self) -> None:
+        """Saving an open workbook is the user's choice: nothing is saved behind their back."""
+
+
+class OpenpyxlBook:
+    """A closed .xlsm/.xlsx file, read and written with openpyxl (VBA and buttons kept)."""
+
+    def __init__(self, path: str | Path, progress: Callable[[str], None] | None = None) -> None:
+        import openpyxl
+
+        self._path = Path(path)
+        if not self._path.is_file():
+            raise WmoError(f"workbook {str(self._path)!r} not found")
+        self._progress = progress
+        keep_vba = self._path.suffix.lower() == ".xlsm"
+        try:
+            self.wb = openpyxl.load_workbook(self._path, keep_vba=keep_vba)
+        except Exception as exc:  # not a workbook, corrupt zip
+            raise WmoError(f"cannot open {self._path.name} as a workbook: {exc}") from None
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def read(self, sheet: str) -> list[list[Any]]:
+        if sheet not in self.wb.sheetnames:
+            raise WmoError(f"sheet {sheet!r} not found: the workbook has {', '.join(self.wb.sheetnames)}")
+        return [list(r) for r in self.wb[sheet].iter_rows(values_only=True)]
+
+    def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None:
+        if sheet in self.wb.sheetnames:
+            del self.wb[sheet]
+        ws = self.wb.create_sheet(sheet)
+        for r in rows:
+            ws.append(r)
+
+    def status(self, message: str | None) -> None:
+        if message and self._progress:
+            self._progress(message)
+
+    def save(self) -> None:
+        """Atomic save (temp file + rename), then restore Excel's dynamic-array flags."""
+        original = self._path.read_bytes()
+        fd, tmp = tempfile.mkstemp(suffix=self._path.suffix, dir=self._path.parent)
+        os.close(fd)
+        try:
+            self.wb.save(tmp)
+            restore_dynamic_arrays(original, Path(tmp))
+            shutil.copymode(self._path, tmp)
+            os.replace(tmp, self._path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+_CELL_CM = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*\bcm="1"')
+
+
+def restore_dynamic_arrays(original: bytes, saved: Path) -> None:
+    """Put back what openpyxl drops: ``xl/metadata.xml`` and the ``cm="1"`` flag on the
+    cells that held dynamic-array (spilling) formulas, so Excel 365 keeps them spilling
+    instead of turning them into fixed legacy array formulas.
+    """
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(original)) as zo:
+        if "xl/metadata.xml" not in zo.namelist():
+            return
+        metadata = zo.read("xl/metadata.xml")
+        flagged = {n: set(_CELL_CM.findall(zo.read(n))) for n in zo.namelist() if n.startswith("xl/worksheets/sheet")}
+    with zipfile.ZipFile(saved) as zs:
+        items = [(i, zs.read(i.filename)) for i in zs.infolist()]
+    out: list[tuple[zipfile.ZipInfo, bytes]] = []
+    for info, data in items:
+        name = info.filename
+        if name in flagged and flagged[name]:
+            for ref in flagged[name]:
+                data = re.sub(rb'<c r="' + ref + rb'"(?![^>]*\bcm=)', b'<c r="' + ref + b'" cm="1"', data, count=1)
+        elif name == "[Content_Types].xml" and b"/xl/metadata.xml" not in data:
+            data = data.replace(b"</Types>", b'<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"/></Types>')
+        elif name == "xl/_rels/workbook.xml.rels" and b"metadata.xml" not in data:
+            data = data.replace(b"</Relationships>", b'<Relationship Id="rIdWmoMeta" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata" Target="metadata.xml"/></Relationships>')
+        out.append((info, data))
+    with zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED) as zw:
+        for info, data in out:
+            zw.writestr(info, data)
+        if "xl/metadata.xml" not in [i.filename for i, _ in out]:
+            zw.writestr("xl/metadata.xml", metadata)
