@@ -40,3 +40,36 @@ def test_bundled_model_reproduces_observed_2018(totaal) -> None:  # type: ignore
     obs = totaal[(totaal["year"] == 2018)].dropna(subset=["clients"]).head(50)
     got = wmo_xl.forecast_table(list(obs["wijk"]), 2018, model=national_bundle_path())
     assert np.allclose(got["clients"].to_numpy(), obs["clients"].to_numpy())
+
+
+def test_retrained_beats_national_on_newer_local_year(totaal) -> None:  # type: ignore[no-untyped-def]
+    """A national model that knows up to 2016; a gemeente with its own 2015-2017; forecast 2018.
+
+    This is the retrain use case: the municipality's figures are newer than the national model.
+    """
+    from wmo_xl.model import WmoForecaster
+    from wmo_xl.retrain import recalibrate, wape
+
+    national = WmoForecaster().fit(totaal[totaal["year"] <= 2016])
+    local_w, nat_w, sizes, better = [], [], [], 0
+    for g, rows in totaal.groupby("gemeente"):
+        loc = rows[rows["year"] <= 2017].dropna(subset=["clients"])
+        act = rows[rows["year"] == 2018].dropna(subset=["clients"])
+        if g not in national.gemeente_index_ or 2017 not in set(loc["year"]) or len(act) < 3:
+            continue
+        est = recalibrate(national, loc)
+        act = act[act["wijk"].isin(est.index_) & act["wijk"].isin(national.index_)]
+        if act.empty or act["clients"].sum() == 0:
+            continue
+        pl = est.mean_[[est.index_[w] for w in act["wijk"]], 2018 - est.origin_ - 1]
+        pn = national.mean_[[national.index_[w] for w in act["wijk"]], 2018 - national.origin_ - 1]
+        a = act["clients"].to_numpy()
+        local_w.append(wape(a, pl))
+        nat_w.append(wape(a, pn))
+        sizes.append(a.sum())
+        better += local_w[-1] < nat_w[-1]
+        if g == "GM0518":
+            assert local_w[-1] < nat_w[-1]
+    assert len(sizes) > 100
+    assert np.average(local_w, weights=sizes) < 0.8 * np.average(nat_w, weights=sizes)
+    assert better / len(sizes) > 0.6

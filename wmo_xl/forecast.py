@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .bundle import Bundle, get_bundle
-from .codes import is_gemeente
+from .codes import check_code, is_gemeente
 from .errors import WmoError
 from .model import WmoForecaster
 from .schemas import ForecastQuery, query
@@ -117,7 +117,7 @@ def forecast_table(
     _, est = _resolve(cat, model)
     for y in year_list:
         _check_year(est, y)
-    codes = list(est.wijken_) if wijken is None else [query(c, year_list[0], cat).code for c in _as_list(wijken)]
+    codes = list(est.wijken_) if wijken is None else [check_code(c) for c in _as_list(wijken)]
     if not codes:
         raise WmoError("no wijk or gemeente codes given")
     simple = [not is_gemeente(c) for c in codes]

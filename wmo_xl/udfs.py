@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
 import xlwings as xw
 
 from .bundle import get_bundle, model_for_workbook
@@ -32,12 +33,15 @@ class _Missing(Exception):
 
 def _flat(value: Any) -> list[Any]:
     """Scalar, 1-D or 2-D list -> flat list without empty cells."""
-    if isinstance(value, (list, tuple)):
-        out: list[Any] = []
-        for v in value:
-            out.extend(_flat(v))
-        return out
-    return [] if _empty(value) else [value]
+    if not isinstance(value, (list, tuple)):
+        return [] if _empty(value) else [value]
+    out: list[Any] = []
+    for v in value:  # a range is at most 2-D: no recursion needed for rows of cells
+        if isinstance(v, (list, tuple)):
+            out.extend(x for x in v if not _empty(x))
+        elif not _empty(v):
+            out.append(v)
+    return out
 
 
 def _empty(value: Any) -> bool:
@@ -111,8 +115,8 @@ def wmo_forecast_table(wijken: Any, years: Any, category: Any = None, caller: An
     if not codes or not year_list:
         raise _Missing("wijken/years")
     table = forecast_table(codes, year_list, _optional(category, "totaal"), model=_workbook_model(caller))
-    grid = table["clients"].to_numpy().reshape(len(codes), len(year_list))
-    return [[None if math.isnan(v) else float(v) for v in row] for row in grid]
+    grid = table["clients"].to_numpy(dtype=float).reshape(len(codes), len(year_list))
+    return np.where(np.isnan(grid), None, grid).tolist()
 
 
 @xw.func
