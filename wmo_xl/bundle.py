@@ -119,6 +119,20 @@ def set_workbook_model(workbook: str | Path, path: str | Path | None) -> None:
     _workbook_models[str(workbook)] = Path(path).resolve() if path is not None else None
 
 
+def deactivate_local_bundle(workbook: str | Path) -> Path | None:
+    """Back to the national model for a workbook: its bundle is renamed ``.inactive``, not deleted."""
+    local = local_bundle_path(workbook)
+    set_workbook_model(workbook, None)
+    if not local.exists():
+        return None
+    kept = local.with_name(local.name + ".inactive")
+    if kept.exists():
+        shutil.rmtree(kept)
+    os.replace(local, kept)
+    clear_cache(local)
+    return kept
+
+
 def model_for_workbook(workbook: str | Path | None) -> Path | None:
     """The workbook's local bundle if it has one, else None (= active model).
 

@@ -183,18 +183,12 @@ def retrain(
 @app.command("reset-model")
 def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose own model to set aside.")) -> None:
     """Back to the national model for this workbook (the local bundle is kept as .inactive)."""
-    from .bundle import local_bundle_path
+    from .bundle import deactivate_local_bundle
 
-    local = local_bundle_path(workbook)
-    if not local.exists():
+    kept = deactivate_local_bundle(workbook)
+    if kept is None:
         typer.echo(f"{workbook.name} already uses the national model")
         return
-    kept = local.with_name(local.name + ".inactive")
-    if kept.exists():
-        import shutil
-
-        shutil.rmtree(kept)
-    local.replace(kept)
     typer.echo(f"national model active for {workbook.name}; own model kept in {kept.name}")
 
 

@@ -7,11 +7,10 @@ which runs ``import wmo_xl; wmo_xl.main()`` (the workbook is named wmo_xl.xlsm).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from .bundle import clear_cache, local_bundle_path, set_workbook_model
+from .bundle import clear_cache, deactivate_local_bundle, set_workbook_model
 from .errors import WmoError
 from .retrain import RetrainResult
 from .retrain import retrain as run_retrain
@@ -46,16 +45,7 @@ def retrain(book: SheetAccess | None = None) -> RetrainResult | None:
 def reset_model(book: SheetAccess | None = None) -> Path | None:
     """Back to the national model. The local bundle is kept aside (renamed), never deleted."""
     access = book or XlwingsBook(_caller_book())
-    local = local_bundle_path(access.path)
-    kept = None
-    if local.exists():
-        kept = local.with_name(local.name + ".inactive")
-        if kept.exists():
-            import shutil
-
-            shutil.rmtree(kept)
-        os.replace(local, kept)
-    set_workbook_model(access.path, None)
+    kept = deactivate_local_bundle(access.path)
     access.status("wmo_xl: landelijk model actief" + (f" (eigen model bewaard als {kept.name})" if kept else ""))
     _recalculate(access)
     return kept
