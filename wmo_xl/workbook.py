@@ -307,6 +307,8 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     ws.conditional_format(12, 2, 12 + MAX_WIJKEN, last_col, {
         "type": "formula", "criteria": f"=AND(C$12<={origin},C13<>\"\")", "format": wb.add_format({"bg_color": "#E7E6E6"})})
     ws.freeze_panes(7, 2)
+    # print what the opened gemeente fills (a blank page of empty formula rows helps nobody)
+    ws.print_area(1, 0, 12 + len(wijken), last_col + 11)
     chart = wb.add_chart({"type": "line"})
     cats = f"=Forecast!$C$7:${xl_col_to_name(last_col)}$7"
     for row, name, color, dash in [(8, "Gemeente totaal", "#1F3864", "solid"), (9, "Ondergrens (80%)", "#8EA9DB", "dash"), (10, "Bovengrens (80%)", "#8EA9DB", "dash")]:
@@ -475,18 +477,18 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
     ws.set_column("H:H", 4)
     ws.write_string("A1", "Eigen cijfers voor hertrainen", st.title)
     ws.write_string("A2", "Plak onder de kopregel (rij 5) per wijk en jaar het aantal Wmo-clienten. Verplicht: wijk, jaar, clienten; "
-                    "optioneel: inwoners, k65plus, categorie (totaal of hbh). Regels tot de eerste lege regel worden gelezen. "
-                    "Het CBS-tabelformaat (codering_regio, perioden, wmoclienten) mag ook.", st.note)
-    ws.set_row(1, 45)
+                    "optioneel: inwoners, k65plus, categorie (totaal of hbh).", st.note_nowrap)
+    ws.write_string("A3", "Regels tot de eerste lege regel worden gelezen. Het CBS-tabelformaat (codering_regio, perioden, wmoclienten) "
+                    "mag ook. Voorbeeldregels mag u overschrijven.", st.note_nowrap)
     header = ["wijk", "jaar", "clienten", "inwoners", "k65plus", "categorie"]
     ws.write_row(4, 0, header, st.head)
-    rows = est.gemeente_index_.get(gemeente, [])[:2]
+    rows = sorted(est.gemeente_index_.get(gemeente, []), key=lambda j: str(est.wijken_[j]))[:2]
     for i, idx in enumerate(rows):
         w = str(est.wijken_[idx])
         y = int(est.last_year_[idx]) if est.last_year_[idx] == est.last_year_[idx] else est.origin_
         v = est.observed_.get((w, y))
         ws.write_row(5 + i, 0, [w, y, v if v is not None else "", float(est.inhabitants_[idx]), "", "totaal"])
-    ws.write_string(2, 8, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note)
+    ws.write_string(5, 12, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note_nowrap)
     ws.insert_button("I4", {"macro": "SampleCall", "caption": "Hertrainen op eigen cijfers", "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": "SampleCall", "caption": "Terug naar landelijk model", "width": 220, "height": 32})
     ws.freeze_panes(5, 0)
@@ -494,9 +496,9 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
 
 def _model(ws: Any, reken: Any, bundle: Any, st: _Styles) -> None:
     ws.set_column("A:A", 2)
-    ws.set_column("B:B", 46)
-    ws.set_column("C:C", 60)
-    ws.set_column("D:H", 14)
+    ws.set_column("B:B", 44)
+    ws.set_column("C:C", 12)
+    ws.set_column("D:G", 22)
     ws.write_string("B2", "Actief model", st.title)
     info = udfs.wmo_model_info()
     _array(reken, 2, 14, "=WMO_MODEL_INFO()", info, None)
@@ -504,18 +506,19 @@ def _model(ws: Any, reken: Any, bundle: Any, st: _Styles) -> None:
         for j in range(2):
             ref = f"Reken!{xl_rowcol_to_cell(2 + i, 14 + j)}"
             v = info[i][j] if i < len(info) else ""
-            _formula(ws, xl_rowcol_to_cell(3 + i, 1 + j), f'=IF({ref}="","",{ref})', st.label if j == 0 else st.text, v)
+            _formula(ws, xl_rowcol_to_cell(3 + i, 1 + j), f'=IF({ref}="","",{ref})', st.label if j == 0 else None, v)
     top = 3 + INFO_ROWS + 2
     ws.write_string(top - 1, 1, "Backtests van het landelijke model (alleen data t/m het oorsprongsjaar)", st.h2)
     rows = backtest_rows(bundle)
-    ws.write_row(top, 1, rows[0], st.head)
+    ws.write_row(top, 1, ["Oorsprong -> jaar", "Wijken", "WAPE model", "WAPE persistentie", "WAPE FORECAST.LINEAR", "Dekking 80%-interval"], st.head)
     for i, r in enumerate(rows[1:], start=1):
-        ws.write_row(top + i, 1, r[:3])
+        ws.write_string(top + i, 1, f"{r[0]} -> {r[1]}")
+        ws.write_number(top + i, 2, r[2], st.count)
         for j, v in enumerate(r[3:]):
-            ws.write_number(top + i, 4 + j, v, st.pct)
+            ws.write_number(top + i, 3 + j, v, st.pct)
     ws.write_string(top + len(rows) + 1, 1,
                     "WAPE = som van absolute fouten / som van werkelijke aantallen, over alle wijken met een waarneming. "
-                    "Persistentie = vorige waarneming; FORECAST.LINEAR = Excel-trend over de eerdere jaren van de wijk.", st.note)
+                    "Persistentie = vorige waarneming; FORECAST.LINEAR = Excel-trend over de eerdere jaren van de wijk.", st.note_nowrap)
 
 
 def _conf(ws: Any, st: _Styles) -> None:
