@@ -68,3 +68,19 @@ def test_backtest_writes_predictions(data_dir: Path, tmp_path: Path, capsys: pyt
     assert code == 0 and "WAPE" in text and "persistence" in text
     pred = pd.read_csv(out)
     assert list(pred.columns) == ["wijk", "year", "clients", "lower", "upper", "actual", "persistence", "linear"]
+
+
+def test_train_combines_data_dirs(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A newer directory (as update-data writes it) adds years on top of the first one."""
+    from conftest import make_cbs_frame
+
+    newer = make_cbs_frame(seed=2, years=[2019])
+    newer_dir = tmp_path / "online"
+    newer_dir.mkdir()
+    newer.to_csv(newer_dir / "wijk_wmo_totaal_jaar_2019_2019_met_kwb.csv", index=False)
+    code, out, _ = run(["train", "--data", str(data_dir), "--data", str(newer_dir), "--out", str(tmp_path / "m")], capsys)
+    assert code == 0, out
+    from wmo_xl.bundle import load_bundle
+
+    est = load_bundle(tmp_path / "m").model("totaal")
+    assert est.origin_ == 2019 and est.first_year_ == 2015

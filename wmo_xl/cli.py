@@ -77,7 +77,7 @@ def backtest(
 
 @app.command()
 def train(
-    data: Path = typer.Option(Path("../shared/data/cbs"), "--data", help="CBS data directory."),
+    data: list[Path] = typer.Option([Path("../shared/data/cbs")], "--data", help="CBS data directory (repeatable; later ones win)."),
     out: Path = typer.Option(Path("models/national"), "--out", help="Bundle directory to write."),
 ) -> None:
     """Fit the national model on all data and write a bundle with manifest and model card."""
@@ -95,15 +95,16 @@ def train(
 def update_data(
     years: list[int] = typer.Option([2019, 2020, 2021, 2022, 2023, 2024], "--year", help="KWB years to fetch."),
     cache: Path = typer.Option(Path.home() / ".cache" / "wmo_xl" / "cbs", "--cache", help="Cache directory."),
-    out: Path = typer.Option(Path("data/cbs_online.csv"), "--out", help="Tidy CSV to write (CBS layout)."),
+    out: Path = typer.Option(Path("data/cbs_online"), "--out", help="Directory for the CSV (CBS layout; 'wmo-xl train --data' reads it)."),
 ) -> None:
     """Fetch Wmo clients per wijk (KWB tables) from CBS open data with cbsodata; needs internet."""
     from .online import fetch_years
 
     df = fetch_years(years, cache_dir=cache, progress=lambda m: typer.echo(f"... {m}", err=True))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False)
-    typer.echo(f"{len(df)} wijk rows written to {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"wijk_wmo_totaal_jaar_{min(years)}_{max(years)}_met_kwb.csv"
+    df.to_csv(path, index=False)
+    typer.echo(f"{len(df)} wijk rows written to {path}; train with: wmo-xl train --data ../shared/data/cbs --data {out}")
 
 
 def _years(spec: str) -> list[int]:

@@ -11,7 +11,7 @@ import pandas as pd
 from . import __version__
 from .backtest import BacktestResult, run_backtest
 from .bundle import write_bundle
-from .data import load_dir
+from .data import combine, load_dir
 from .model import WmoForecaster
 
 DEFAULT_DATA = Path("../shared/data/cbs")
@@ -102,7 +102,7 @@ beleid". Not for decisions about individual clients.
 
 
 def train(
-    data_dir: str | Path = DEFAULT_DATA,
+    data_dir: str | Path | list[str | Path] | list[Path] = DEFAULT_DATA,
     out: str | Path = DEFAULT_OUT,
     *,
     progress: Callable[[str], None] | None = None,
@@ -111,7 +111,8 @@ def train(
     """Fit one estimator per category on all data, backtest, and write the bundle."""
     say = progress or (lambda _msg: None)
     say("reading CBS data")
-    df = load_dir(data_dir)
+    dirs = [Path(d) for d in (data_dir if isinstance(data_dir, list) else [data_dir])]
+    df = combine([load_dir(d) for d in dirs])
     models: dict[str, WmoForecaster] = {}
     years: dict[str, list[int]] = {}
     for cat, rows in df.groupby("category"):
@@ -134,7 +135,7 @@ def train(
         "training_years": years,
         "origin": {c: m.origin_ for c, m in models.items()},
         "n_wijken": {c: int(len(m.wijken_)) for c, m in models.items()},
-        "data_provenance": PROVENANCE,
+        "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs]},
         "backtests": [r.summary() for r in results],
         "coefficients": {c: {"ageing": m.coef_[0], "shrink": m.coef_[1], "gemeente_dev": m.coef_[2], "prev_change": m.coef_[3], "drift": m.drift_} for c, m in models.items()},
     }
