@@ -34,6 +34,15 @@ class BacktestResult:
     coverage: float
     n_unforecastable: int
 
+    def gemeente_share_better(self) -> float:
+        """Share of gemeenten where the model's summed absolute error beats persistence's.
+
+        A check that the gain is not carried by a few large gemeenten.
+        """
+        p = self.predictions.assign(g=self.predictions["wijk"].str[2:6])
+        s = p.assign(em=(p["clients"] - p["actual"]).abs(), ep=(p["persistence"] - p["actual"]).abs()).groupby("g")[["em", "ep"]].sum()
+        return float((s["em"] < s["ep"]).mean()) if len(s) else float("nan")
+
     def summary(self) -> dict[str, object]:
         """Plain numbers for the manifest and the README table."""
         m = self.metrics
@@ -46,6 +55,7 @@ class BacktestResult:
             "mape": {k: round(float(v), 4) for k, v in m["MAPE"].items()},
             "mae": {k: round(float(v), 2) for k, v in m["MAE"].items()},
             "coverage_80": round(self.coverage, 4),
+            "share_gemeenten_model_better": round(self.gemeente_share_better(), 3),
         }
 
 
