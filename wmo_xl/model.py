@@ -19,7 +19,9 @@ estimated from information up to the origin year:
 
 The coefficients of 1, 2, the previous year's change and the drift are fitted (Huber
 regression, robust to the odd registration break) on one-year-ahead pairs built the same
-way at every earlier origin, so they are out-of-sample by construction. With a single year
+way at every earlier origin, so they are out-of-sample by construction. With only one or
+two origin years, the fit is averaged with the no-evidence defaults, which count as
+``prior_years`` (1) years of pairs. With a single year
 of data there are no pairs: then shrinkage uses its empirical-Bayes weight alone, gemeente
 reversion and drift are 0 and the interval width comes from ``prior_sd_year``.
 
@@ -88,6 +90,7 @@ class WmoForecaster(BaseEstimator):
         min_pairs: int = 200,
         n_folds: int = 4,
         prior_sd_year: float = 0.10,
+        prior_years: float = 1.0,
         random_state: int = 0,
     ) -> None:
         self.coverage = coverage
@@ -95,6 +98,7 @@ class WmoForecaster(BaseEstimator):
         self.min_pairs = min_pairs
         self.n_folds = n_folds
         self.prior_sd_year = prior_sd_year
+        self.prior_years = prior_years
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
@@ -199,8 +203,12 @@ class WmoForecaster(BaseEstimator):
         weight = pairs["last_clients"] + OFFSET
         reg = HuberRegressor(epsilon=1.5, alpha=1e-3, max_iter=500)
         reg.fit(pairs[PAIR_COLUMNS].to_numpy(), target.to_numpy(), sample_weight=weight.to_numpy())
-        self.coef_ = reg.coef_.copy()
-        self.drift_ = float(reg.intercept_)
+        # One or two origin years are little evidence of how the next year behaves: weigh the
+        # fit against the no-evidence defaults as if those were `prior_years` years of pairs.
+        n_years = pairs["origin"].nunique()
+        w = n_years / (n_years + self.prior_years)
+        self.coef_ = w * reg.coef_ + (1 - w) * DEFAULT_COEF
+        self.drift_ = w * float(reg.intercept_)
 
     def _log_change(self, frame: pd.DataFrame) -> np.ndarray:
         """One-year-ahead change of log(clients + 5) for the pairs' rows."""
