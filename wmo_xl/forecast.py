@@ -17,7 +17,7 @@ from .bundle import Bundle, get_bundle
 from .codes import check_code, is_gemeente
 from .errors import WmoError
 from .model import WmoForecaster
-from .schemas import ForecastQuery, query
+from .schemas import ForecastQuery, query, years_query
 
 TABLE_COLUMNS = ["wijk", "year", "category", "clients", "lower", "upper"]
 
@@ -110,10 +110,10 @@ def forecast_table(
 
     ``wijken=None`` means every wijk the model knows. Past years without a CBS value give NaN.
     """
-    year_list = [query("GM0000", y, category).year for y in _as_list(years)]
+    yq = years_query(_as_list(years), category)
+    year_list, cat = yq.years, yq.category
     if not year_list:
         raise WmoError("no years given: pass one or more years like 2025")
-    cat = query("GM0000", year_list[0], category).category
     _, est = _resolve(cat, model)
     for y in year_list:
         _check_year(est, y)

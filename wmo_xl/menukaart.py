@@ -7,6 +7,7 @@ bad value is reported by row and column, never read as 0.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -187,6 +188,17 @@ def _table_from_sheet(raw: pd.DataFrame) -> pd.DataFrame:
 
 def load_category_shares(path: str | Path | None = None) -> dict[str, float]:
     """Share of all Wmo clients per category (national defaults, or a CSV categorie,aandeel_van_totaal)."""
+    if path is None:
+        return dict(_default_shares())  # read once per process: WMO_CLIENTS calls this per cell
+    return _read_shares(path)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_shares() -> tuple[tuple[str, float], ...]:
+    return tuple(_read_shares(None).items())
+
+
+def _read_shares(path: str | Path | None) -> dict[str, float]:
     if path is None:
         with resources.files("wmo_xl").joinpath("data/categorie_aandelen.csv").open("r", encoding="utf-8") as fh:
             df = pd.read_csv(fh)

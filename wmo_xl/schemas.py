@@ -14,6 +14,37 @@ from .data import category_of
 from .errors import WmoError
 
 
+def _as_year(v: object) -> int:
+    if isinstance(v, bool) or v is None:
+        raise WmoError(f"year {v!r} is not a year: give a whole number like 2025")
+    try:
+        f = float(str(v).strip())
+    except ValueError:
+        raise WmoError(f"year {v!r} is not a year: give a whole number like 2025") from None
+    if not f.is_integer():
+        raise WmoError(f"year {v!r} is not a whole number: give a year like 2025")
+    return int(f)
+
+
+class YearsQuery(BaseModel):
+    """Several years and one category (the grid functions)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    years: list[int]
+    category: str = "totaal"
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, v: object) -> list[int]:
+        return [_as_year(y) for y in v]  # type: ignore[attr-defined]
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, v: object) -> str:
+        return category_of(v)
+
+
 class ForecastQuery(BaseModel):
     """One forecast request: a wijk or gemeente code, a year and a category."""
 
@@ -31,15 +62,7 @@ class ForecastQuery(BaseModel):
     @field_validator("year", mode="before")
     @classmethod
     def _year(cls, v: object) -> int:
-        if isinstance(v, bool) or v is None:
-            raise ValueError(f"year {v!r} is not a year: give a whole number like 2025")
-        try:
-            f = float(str(v).strip())
-        except ValueError:
-            raise ValueError(f"year {v!r} is not a year: give a whole number like 2025") from None
-        if not f.is_integer():
-            raise ValueError(f"year {v!r} is not a whole number: give a year like 2025")
-        return int(f)
+        return _as_year(v)
 
     @field_validator("category", mode="before")
     @classmethod
@@ -59,5 +82,13 @@ def query(code: object, year: object, category: object = "totaal") -> ForecastQu
     """Validate one request; raise WmoError with a one-line message."""
     try:
         return ForecastQuery(code=code, year=year, category=category if category is not None else "totaal")
+    except ValidationError as exc:
+        raise WmoError(first_message(exc)) from None
+
+
+def years_query(years: list[object], category: object = "totaal") -> YearsQuery:
+    """Validate a list of years and a category; raise WmoError with a one-line message."""
+    try:
+        return YearsQuery(years=years, category=category if category is not None else "totaal")
     except ValidationError as exc:
         raise WmoError(first_message(exc)) from None
