@@ -135,3 +135,10 @@ def test_unexpected_error_is_a_cell_message_not_a_traceback(active_bundle, monke
 
     monkeypatch.setattr(sys.modules["wmo_xl.forecast"], "forecast", lambda *a, **k: 1 / 0)
     assert udfs.wmo_forecast("WK020203", 2020).startswith("#WMO! internal error (ZeroDivisionError)")
+
+
+def test_grid_leaves_years_before_the_data_empty(active_bundle) -> None:  # type: ignore[no-untyped-def]
+    grid = udfs.wmo_forecast_table(["WK010101"], [[2010, 2015, 2019]])
+    assert grid[0][0] is None
+    assert grid[0][1] == pytest.approx(wmo_xl.forecast("WK010101", 2015))
+    assert udfs.wmo_forecast("WK010101", 2010).startswith("#WMO! year 2010 outside")  # one cell: a message

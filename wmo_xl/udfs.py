@@ -110,12 +110,22 @@ def wmo_forecast_table(wijken: Any, years: Any, category: Any = None, caller: An
     wijken: kolom of rij met wijk- of gemeentecodes; years: rij of kolom met jaartallen; category: totaal of hbh.
     """
     from .forecast import forecast_table
+    from .schemas import years_query
 
     codes, year_list = _flat(wijken), _flat(years)
     if not codes or not year_list:
         raise _Missing("wijken/years")
-    table = forecast_table(codes, year_list, _optional(category, "totaal"), model=_workbook_model(caller))
-    grid = table["clients"].to_numpy(dtype=float).reshape(len(codes), len(year_list))
+    model = _workbook_model(caller)
+    q = years_query(year_list, _optional(category, "totaal"))
+    # a grid column before the category's first data year (HbH starts in 2017) stays empty,
+    # so switching the Forecast sheet to hbh does not turn the whole grid into one message
+    first = get_bundle(model).model(q.category).first_year_
+    shown = [y for y in q.years if y >= first]
+    grid = np.full((len(codes), len(q.years)), np.nan)
+    if shown:
+        table = forecast_table(codes, shown, q.category, model=model)
+        cols = [j for j, y in enumerate(q.years) if y >= first]
+        grid[:, cols] = table["clients"].to_numpy(dtype=float).reshape(len(codes), len(shown))
     return np.where(np.isnan(grid), None, grid).tolist()
 
 
