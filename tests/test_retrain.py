@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,10 @@ class FakeRange:
     def __init__(self, sheet: "FakeSheet") -> None:
         self.sheet = sheet
 
+    @property
+    def last_cell(self) -> Any:
+        return types.SimpleNamespace(row=len(self.sheet.cells), column=max((len(r) for r in self.sheet.cells), default=0))
+
     def options(self, ndim: int = 2) -> "FakeRange":
         return self
 
@@ -175,8 +180,10 @@ class FakeSheet:
     def used_range(self) -> FakeRange:
         return FakeRange(self)
 
-    def range(self, address: str) -> FakeRange:
-        assert address == "A1"
+    def range(self, first: Any, last: Any = None) -> FakeRange:
+        assert first in ("A1", (1, 1))  # reads and writes are anchored at A1
+        if last is not None:
+            assert last == (len(self.cells), max((len(r) for r in self.cells), default=0))
         return FakeRange(self)
 
     def clear_contents(self) -> None:

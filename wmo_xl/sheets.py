@@ -51,7 +51,10 @@ class XlwingsBook:
         return self.book.sheets[name]
 
     def read(self, sheet: str) -> list[list[Any]]:
-        values = self._sheet(sheet).used_range.options(ndim=2).value
+        """Values from A1 to the used range's last cell, so list rows are sheet rows."""
+        ws = self._sheet(sheet)
+        last = ws.used_range.last_cell
+        values = ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
         return [list(r) for r in values or []]
 
     def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None:
