@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from wmo_xl.bundle import get_bundle, national_bundle_path
 from wmo_xl.costs import budget

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 import wmo_xl
 from wmo_xl.bundle import MANIFEST_FILE, get_bundle, national_bundle_path

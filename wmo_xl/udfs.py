@@ -95,7 +95,7 @@ def excel_safe(func: F) -> F:
 
 @xw.func
 @excel_safe
-def wmo_forecast(wijk, year, category=None, caller=None):  # noqa: ANN (see module docstring)
+def wmo_forecast(wijk, year, category=None, caller=None):  # no annotations: see module docstring
     """Wmo-clienten van een wijk of gemeente in een jaar (waargenomen CBS-waarde of prognose).
 
     wijk: wijkcode (WK051802) of gemeentecode (GM0518); year: jaartal; category: totaal (standaard) of hbh.
@@ -107,7 +107,7 @@ def wmo_forecast(wijk, year, category=None, caller=None):  # noqa: ANN (see modu
 
 @xw.func
 @excel_safe
-def wmo_forecast_table(wijken, years, category=None, caller=None):  # noqa: ANN (see module docstring)
+def wmo_forecast_table(wijken, years, category=None, caller=None):  # no annotations: see module docstring
     """Raster wijken x jaren met Wmo-clienten in een aanroep (dynamische matrix).
 
     wijken: kolom of rij met wijk- of gemeentecodes; years: rij of kolom met jaartallen; category: totaal of hbh.
@@ -134,7 +134,7 @@ def wmo_forecast_table(wijken, years, category=None, caller=None):  # noqa: ANN 
 
 @xw.func
 @excel_safe
-def wmo_range(wijk, year, category=None, caller=None):  # noqa: ANN (see module docstring)
+def wmo_range(wijk, year, category=None, caller=None):  # no annotations: see module docstring
     """Ondergrens en bovengrens (80%-interval) van de prognose, als 1 x 2 (twee cellen naast elkaar)."""
     from .forecast import forecast_interval
 
@@ -145,7 +145,7 @@ def wmo_range(wijk, year, category=None, caller=None):  # noqa: ANN (see module 
 @xw.func
 @xw.arg("menu", ndim=2)
 @excel_safe
-def wmo_cost(service, clients, menu, year=None):  # noqa: ANN (see module docstring)
+def wmo_cost(service, clients, menu, year=None):  # no annotations: see module docstring
     """Kosten in euro per jaar van een dienst van de menukaart voor een aantal clienten.
 
     service: dienst (bv. hbh_zin); clients: clienten van de categorie; menu: het bereik Menukaart met kopregel; year: jaar voor indexatie (leeg = prijsjaar).
@@ -171,7 +171,7 @@ def wmo_cost(service, clients, menu, year=None):  # noqa: ANN (see module docstr
 
 @xw.func
 @excel_safe
-def wmo_wijken(gemeente, caller=None):  # noqa: ANN (see module docstring)
+def wmo_wijken(gemeente, caller=None):  # no annotations: see module docstring
     """De wijkcodes van een gemeente die het model kent, als kolom."""
     from .wijken import wijken_of
 
@@ -180,7 +180,7 @@ def wmo_wijken(gemeente, caller=None):  # noqa: ANN (see module docstring)
 
 @xw.func
 @excel_safe
-def wmo_model_info(caller=None):  # noqa: ANN (see module docstring)
+def wmo_model_info(caller=None):  # no annotations: see module docstring
     """Tabel met het actieve model: soort (landelijk of eigen hertraind), versie, trainingsjaren, bron, backtest-WAPE."""
     from .modelinfo import model_info_rows
 
@@ -215,7 +215,7 @@ def _scenario(values: Any) -> Any:
 
 @xw.func
 @excel_safe
-def wmo_clients(gemeente, year, categorie, caller=None):  # noqa: ANN (see module docstring)
+def wmo_clients(gemeente, year, categorie, caller=None):  # no annotations: see module docstring
     """Clienten van een Wmo-categorie (hbh, begeleiding, dagbesteding, hulpmiddelen, vervoer, wonen) in een gemeente en jaar."""
     from .codes import check_code
     from .costs import category_clients
@@ -236,7 +236,7 @@ def wmo_clients(gemeente, year, categorie, caller=None):  # noqa: ANN (see modul
 @xw.arg("menu", ndim=2)
 @xw.arg("scenario", ndim=2)
 @excel_safe
-def wmo_cost_scenario(service, clients, menu, year, scenario):  # noqa: ANN (see module docstring)
+def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations: see module docstring
     """Kosten in euro van een dienst in een scenario (parameters: 2 kolommen, naam en waarde)."""
     from .costs import scenario_cost
     from .menukaart import menu_from_rows

@@ -275,7 +275,6 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     ws.write_string(6, 1, "Jaar", st.head)
     for j, y in enumerate(years):
         ws.write_number(6, 2 + j, y, st.head_num)
-    years_ref = f"$C$7:${xl_col_to_name(last_col)}$7"
     labels = ["Gemeente totaal", "Ondergrens (80%)", "Bovengrens (80%)"]
     for i, label in enumerate(labels):
         ws.write_string(7 + i, 1, label, st.label if i == 0 else None)
