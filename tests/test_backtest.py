@@ -52,3 +52,13 @@ def test_backtest_bad_origin_and_horizon(cbs_frame: pd.DataFrame) -> None:
         run_backtest(df, 2010, 1)
     with pytest.raises(WmoError, match="no actuals for 2020"):
         run_backtest(df, 2018, 2)
+
+
+def test_gemeente_coverage_counts_sums(cbs_frame: pd.DataFrame) -> None:
+    from wmo_xl.model import WmoForecaster
+
+    wide = run_backtest(tidy(cbs_frame), 2017, 1, WmoForecaster(min_pairs=10**6, prior_sd_year=5.0))
+    assert wide.gemeente_coverage == 1.0  # a +-500% yearly spread covers every gemeente sum
+    narrow = run_backtest(tidy(cbs_frame), 2017, 1, WmoForecaster(min_pairs=10**6, prior_sd_year=1e-4))
+    assert narrow.gemeente_coverage < 1.0  # synthetic gemeenten grow 0-6% a year: a 0.01% spread misses
+    assert narrow.summary()["coverage_80_gemeente_sums"] == round(narrow.gemeente_coverage, 4)

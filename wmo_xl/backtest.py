@@ -33,6 +33,7 @@ class BacktestResult:
     metrics: pd.DataFrame
     coverage: float
     n_unforecastable: int
+    gemeente_coverage: float = float("nan")
 
     def gemeente_share_better(self) -> float:
         """Share of gemeenten where the model's summed absolute error beats persistence's.
@@ -55,6 +56,7 @@ class BacktestResult:
             "mape": {k: round(float(v), 4) for k, v in m["MAPE"].items()},
             "mae": {k: round(float(v), 2) for k, v in m["MAE"].items()},
             "coverage_80": round(self.coverage, 4),
+            "coverage_80_gemeente_sums": round(self.gemeente_coverage, 4),
             "share_gemeenten_model_better": round(self.gemeente_share_better(), 3),
         }
 
@@ -125,4 +127,19 @@ def run_backtest(df: pd.DataFrame, origin: int, horizon: int, model: WmoForecast
         for name, col in [("model", "clients"), ("persistence", "persistence"), ("forecast_linear", "linear")]
     }).T
     coverage = float(np.mean((actual >= pred["lower"]) & (actual <= pred["upper"])))
-    return BacktestResult(origin, horizon, pred[PREDICTION_COLUMNS], table, coverage, int((~known).sum()))
+    return BacktestResult(origin, horizon, pred[PREDICTION_COLUMNS], table, coverage, int((~known).sum()),
+                          gemeente_coverage(est, pred, horizon))
+
+
+def gemeente_coverage(est: WmoForecaster, pred: pd.DataFrame, horizon: int) -> float:
+    """Share of gemeenten whose summed actual lies in the interval of the summed forecast.
+
+    Sums over the wijken scored, with the model's interval for sums (a common gemeente part
+    plus independent noise), which is what WMO_RANGE shows for a gemeente code.
+    """
+    hits = []
+    for _, rows in pred.groupby(pred["wijk"].str[2:6]):
+        idx = np.array([est.index_[w] for w in rows["wijk"]])
+        _, lo, hi = est.gemeente_interval(idx, horizon)
+        hits.append(lo <= rows["actual"].sum() <= hi)
+    return float(np.mean(hits)) if hits else float("nan")

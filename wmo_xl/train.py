@@ -37,14 +37,14 @@ PROVENANCE: dict[str, Any] = {
 def backtest_table(results: list[BacktestResult]) -> str:
     """Markdown table of WAPE/MAPE per method and the interval coverage."""
     lines = [
-        "| origin -> year (h) | wijken | model WAPE | persistence WAPE | FORECAST.LINEAR WAPE | model / persistence | model MAPE | persistence MAPE | 80% interval coverage | gemeenten where model beats persistence |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| origin -> year (h) | wijken | model WAPE | persistence WAPE | FORECAST.LINEAR WAPE | model / persistence | model MAPE | persistence MAPE | 80% interval coverage (wijken) | 80% interval coverage (gemeente sums) | gemeenten where model beats persistence |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         w, m = r.metrics["WAPE"], r.metrics["MAPE"]
         lines.append(
             f"| {r.origin} -> {r.origin + r.horizon} ({r.horizon}) | {len(r.predictions)} | {w['model']:.4f} | {w['persistence']:.4f} | "
-            f"{w['forecast_linear']:.4f} | {w['model'] / w['persistence']:.3f} | {m['model']:.3f} | {m['persistence']:.3f} | {r.coverage:.3f} | "
+            f"{w['forecast_linear']:.4f} | {w['model'] / w['persistence']:.3f} | {m['model']:.3f} | {m['persistence']:.3f} | {r.coverage:.3f} | {r.gemeente_coverage:.3f} | "
             f"{r.gemeente_share_better():.0%} |"
         )
     return "\n".join(lines)
