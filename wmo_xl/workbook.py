@@ -229,6 +229,8 @@ def _start(ws: Any, bundle: Any, st: _Styles) -> None:
          "Sla daarna op. Tot die tijd toont de werkmap de opgeslagen waarden van het landelijke model.", st.text),
         ("5. Gebruikt u een ander Python (bv. Anaconda of een venv), vul dan op het blad xlwings.conf Interpreter_Win in "
          "(volledig pad naar pythonw.exe) of Conda Path en Conda Env.", st.text),
+        ("6. Houd de bestandsnaam wmo_xl.xlsm (een andere map mag): de knoppen starten Python via de naam van de werkmap "
+         "(import wmo_xl). Voor een tweede gemeente: kopieer de werkmap naar een eigen map.", st.text),
         ("", None),
         ("Zo gebruikt u het (5 stappen)", st.h2),
         ("1. Forecast: kies uw gemeente in de keuzelijst (cel C4). U ziet de clienten per wijk: grijs = CBS-waarneming, wit = prognose, "
