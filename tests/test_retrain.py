@@ -235,6 +235,7 @@ def test_xlwings_macro_retrain_and_reset(active_bundle, cbs_frame, tmp_path: Pat
     assert str(book.app.messages[-1]).startswith("wmo_xl: klaar")
     assert book.app.calculated == 1
     controle = book.sheets["Controle"].cells
+    assert len({len(r) for r in controle}) == 1  # a rectangular block, as xlwings needs
     assert controle[1][:2] == [data.index(data[-1]) + 1, "clienten"]
     assert book.sheets["Data"].cells == data
     caller = type("Caller", (), {"sheet": type("S", (), {"book": book})()})()

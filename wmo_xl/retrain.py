@@ -349,6 +349,12 @@ def retrain_frame(
     return path, manifest
 
 
+def _rectangular(rows: list[list[Any]]) -> list[list[Any]]:
+    """Pad rows to one width: xlwings writes a 2-D block, which must not be ragged."""
+    width = max(len(r) for r in rows)
+    return [list(r) + [None] * (width - len(r)) for r in rows]
+
+
 def retrain(book: SheetAccess, national_path: str | Path | None = None, progress: Callable[[str], None] | None = None) -> RetrainResult:
     """The retrain macro: read Data, report problems on Controle, fit, save the local bundle.
 
@@ -372,7 +378,7 @@ def retrain(book: SheetAccess, national_path: str | Path | None = None, progress
         usable = local.groupby("category")["wijk"].count().max() if len(local) else 0
         if usable < MIN_ROWS:
             report.append(["", "", "", f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind", "fout"])
-            book.write_sheet(REPORT_SHEET, report)
+            book.write_sheet(REPORT_SHEET, _rectangular(report))
             book.save()
             raise WmoError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); see sheet {REPORT_SHEET!r}")
         say(f"{len(local)} regels gebruikt, {sum(p.severity == 'fout' for p in problems)} afgekeurd; model kalibreren")
@@ -383,7 +389,7 @@ def retrain(book: SheetAccess, national_path: str | Path | None = None, progress
         report.append(["Lokale backtest", bt.get("year"), "WAPE eigen model", bt.get("wape_local"), ""])
         report.append(["", "", "WAPE landelijk model", bt.get("wape_national") if bt.get("wape_national") is not None else bt.get("note", ""), ""])
         say("rapport schrijven")
-        book.write_sheet(REPORT_SHEET, report)
+        book.write_sheet(REPORT_SHEET, _rectangular(report))
         book.save()
         say(f"klaar: eigen model opgeslagen in {path.name}")
         return RetrainResult(path, int(len(local)), problems, manifest["gemeenten"], manifest["local_years"], bt)
