@@ -142,3 +142,14 @@ def test_grid_leaves_years_before_the_data_empty(active_bundle) -> None:  # type
     assert grid[0][0] is None
     assert grid[0][1] == pytest.approx(wmo_xl.forecast("WK010101", 2015))
     assert udfs.wmo_forecast("WK010101", 2010).startswith("#WMO! year 2010 outside")  # one cell: a message
+
+
+def test_clients_per_category(active_bundle) -> None:  # type: ignore[no-untyped-def]
+    from wmo_xl.menukaart import load_category_shares
+
+    total = wmo_xl.forecast("GM0202", 2022)
+    assert udfs.wmo_clients("GM0202", 2022, "Vervoer") == pytest.approx(total * load_category_shares()["vervoer"])
+
+
+def test_clients_unknown_category(active_bundle) -> None:  # type: ignore[no-untyped-def]
+    assert udfs.wmo_clients("GM0202", 2022, "jeugd").startswith("#WMO! unknown categorie 'jeugd'")

@@ -113,19 +113,27 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def category_clients(
     gemeente: str, years: Iterable[int], shares: dict[str, float] | None = None, model: str | Path | None = None,
+    categories: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Clients per category and year for a gemeente (or wijk): jaar, categorie, clienten.
 
     Every category is ``share x total``. For HbH the share is the model's own HbH forecast
     divided by its total forecast over the wijken both models know (so suppressed or
     missing wijken do not distort it); the national default applies where the HbH model
-    does not know the gemeente.
+    does not know the gemeente. ``categories`` limits the work to those (one Excel cell
+    needs one category; the HbH share costs two extra forecast tables).
     """
     shares = shares if shares is not None else load_category_shares()
+    if categories is not None:
+        wanted = list(categories)
+        unknown = [c for c in wanted if c not in shares]
+        if unknown:
+            raise WmoError(f"unknown categorie {unknown[0]!r}: accepted are {', '.join(shares)}")
+        shares = {c: shares[c] for c in wanted}
     years = list(years)
     code = check_code(gemeente)
     total = forecast_table([code], years, "totaal", model).set_index("year")["clients"]
-    hbh_share = _hbh_share(code, years, model)
+    hbh_share = _hbh_share(code, years, model) if "hbh" in shares else None
     rows = []
     for year in years:
         for cat, share in shares.items():

@@ -23,10 +23,11 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError, field_validator
 
 from .bundle import Bundle, get_bundle, local_bundle_path, write_bundle
-from .codes import gemeente_of, normalize_code
+from .codes import gemeente_of, is_wijk, normalize_code
 from .data import category_of, normalize_name
 from .errors import WmoError
 from .model import OFFSET, WmoForecaster
+from .schemas import parse_year
 from .sheets import SheetAccess
 
 DATA_SHEET = "Data"
@@ -86,22 +87,20 @@ class DataRow(BaseModel):
         if v is None or (isinstance(v, str) and not v.strip()):
             raise ValueError("empty wijk code")
         code = normalize_code(v)
-        if not (len(code) == 8 and code.startswith("WK") and code[2:].isdigit()):
+        if not is_wijk(code):
             raise ValueError(f"{code!r} is not a wijk code (WK + 6 digits, e.g. WK051802)")
         return code
 
     @field_validator("jaar", mode="before")
     @classmethod
     def _jaar(cls, v: object) -> int:
-        try:
-            f = float(str(v).strip()[:4]) if isinstance(v, str) else float(v)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(f"{v!r} is not a year") from None
-        if not f.is_integer() or f < 2000:
+        # CBS period codes such as '2019JJ00' carry the year in their first four characters
+        year = parse_year(v.strip()[:4] if isinstance(v, str) else v)
+        if year < 2000:
             raise ValueError(f"{v!r} is not a year from 2000 on")
-        if f > dt.date.today().year:
-            raise ValueError(f"{int(f)} lies in the future")
-        return int(f)
+        if year > dt.date.today().year:
+            raise ValueError(f"{year} lies in the future")
+        return year
 
     @field_validator("clienten", mode="before")
     @classmethod

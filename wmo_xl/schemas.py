@@ -14,7 +14,8 @@ from .data import category_of
 from .errors import WmoError
 
 
-def _as_year(v: object) -> int:
+def parse_year(v: object) -> int:
+    """A cell's year (2025, 2025.0, ' 2025') as int; WmoError for anything else."""
     if isinstance(v, bool) or v is None:
         raise WmoError(f"year {v!r} is not a year: give a whole number like 2025")
     try:
@@ -37,7 +38,7 @@ class YearsQuery(BaseModel):
     @field_validator("years", mode="before")
     @classmethod
     def _years(cls, v: object) -> list[int]:
-        return [_as_year(y) for y in v]  # type: ignore[attr-defined]
+        return [parse_year(y) for y in v]  # type: ignore[attr-defined]
 
     @field_validator("category", mode="before")
     @classmethod
@@ -62,7 +63,7 @@ class ForecastQuery(BaseModel):
     @field_validator("year", mode="before")
     @classmethod
     def _year(cls, v: object) -> int:
-        return _as_year(v)
+        return parse_year(v)
 
     @field_validator("category", mode="before")
     @classmethod

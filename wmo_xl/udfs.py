@@ -217,19 +217,13 @@ def _scenario(values: Any) -> Any:
 @excel_safe
 def wmo_clients(gemeente, year, categorie, caller=None):  # no annotations: see module docstring
     """Clienten van een Wmo-categorie (hbh, begeleiding, dagbesteding, hulpmiddelen, vervoer, wonen) in een gemeente en jaar."""
-    from .codes import check_code
     from .costs import category_clients
-
-    cat = str(_one(categorie, "categorie")).strip().lower()
-    y = _one(year, "year")
     from .schemas import query
 
-    q = query(_one(gemeente, "gemeente"), y)
-    table = category_clients(check_code(q.code), [q.year], model=_workbook_model(caller))
-    hit = table[table["categorie"] == cat]
-    if hit.empty:
-        raise WmoError(f"unknown categorie {cat!r}: accepted are {', '.join(table['categorie'])}")
-    return float(hit["clienten"].iloc[0])
+    cat = str(_one(categorie, "categorie")).strip().lower()
+    q = query(_one(gemeente, "gemeente"), _one(year, "year"))
+    table = category_clients(q.code, [q.year], model=_workbook_model(caller), categories=[cat])
+    return float(table["clienten"].iloc[0])
 
 
 @xw.func
