@@ -11,11 +11,21 @@ import pandas as pd
 from . import __version__
 from .backtest import BacktestResult, run_backtest
 from .bundle import write_bundle
-from .data import combine, load_dir
+from .data import CATEGORIES, combine, load_dir
+from .cbs.link import link_dirs
+from .errors import WmoError
 from .model import WmoForecaster
 
 DEFAULT_DATA = Path("../shared/data/cbs")
 DEFAULT_OUT = Path("models/national")
+
+#: Categories the national model is trained on, wherever the training data hold them.
+MODEL_CATEGORIES: tuple[str, ...] = CATEGORIES
+#: A category holds up when at least this share of its wijk rows carry a count (CBS
+#: suppresses small counts: 'verblijf en opvang' is mostly suppressed per wijk) ...
+MIN_OBSERVED_SHARE = 0.5
+#: ... and when it has counts in at least this many years.
+MIN_YEARS = 2
 
 #: The backtests recorded in every national manifest and model card.
 STANDARD_BACKTESTS: list[tuple[int, int]] = [(2017, 1), (2016, 2), (2015, 3), (2016, 1)]
@@ -32,6 +42,52 @@ PROVENANCE: dict[str, Any] = {
     "via": "CSV extracts of these tables from github.com/YoYo1971/WMO_JADS (MIT), see SOURCES.md of the data directory",
     "not_used": "the CC BY-NC-SA boundary crosswalk (grenswijzigingen) is not used by the model",
 }
+
+
+def category_problem(rows: pd.DataFrame) -> str | None:
+    """Why a category's rows cannot carry a model (None when they can)."""
+    if rows.empty:
+        return "no rows"
+    observed = rows["clients"].notna()
+    n_years = rows.loc[observed, "year"].nunique()
+    if n_years < MIN_YEARS:
+        return f"counts in {n_years} year(s), needs {MIN_YEARS}"
+    share = float(observed.mean())
+    if share < MIN_OBSERVED_SHARE:
+        return f"only {share:.0%} of its wijk rows have a count (CBS suppresses small counts), needs {MIN_OBSERVED_SHARE:.0%}"
+    return None
+
+
+def online_sources(dirs: list[Path]) -> list[dict[str, Any]]:
+    """The ``bronnen.json`` of every folder written by ``wmo-xl update-data`` (tables, URL, date)."""
+    import json
+
+    from .cbs.update import SOURCES_FILE
+
+    out = []
+    for d in dirs:
+        f = d / SOURCES_FILE
+        if f.is_file():
+            out.append(json.loads(f.read_text(encoding="utf-8")))
+    return out
+
+
+def _online_sources(manifest: dict[str, Any]) -> str:
+    online = manifest["data_provenance"].get("online") or []
+    if not online:
+        return ""
+    lines = []
+    for src in online:
+        tables = ", ".join(f"{t['year']} {t['id']} ({t['kind']}, method {t['method']})" for t in src["tables"] if t["kind"] != "kwb")
+        kwb = ", ".join(f"{t['year']} {t['id']}" for t in src["tables"] if t["kind"] == "kwb")
+        lines.append(f"Fetched by `wmo-xl update-data` from {src['url']} on {src['written']}: Wmo {tables}; KWB {kwb}. "
+                     "Original-method counts are linked to the December 2024 method (see docs/data.md).\n")
+    return "".join(lines)
+
+
+def _skipped_text(manifest: dict[str, Any]) -> str:
+    skipped = manifest.get("categories_skipped") or {}
+    return "".join(f"Not modelled: {c} ({why}).\n" for c, why in skipped.items())
 
 
 def backtest_table(results: list[BacktestResult]) -> str:
@@ -71,7 +127,8 @@ residuals of those pairs. Estimator: `wmo_xl.model.WmoForecaster` (fit/predict).
 Tables: Wmo-clienten per wijk {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['wmo_clients_per_wijk'].items())};
 KWB {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['kerncijfers_wijken_en_buurten'].items())};
 HbH per wijk per half-year {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['wmo_hbh_per_wijk_halfyear'].items())}.
-Training years: totaal {years['totaal']}, hbh {years.get('hbh', [])}. Wijk codes are those of their
+{_online_sources(manifest)}Training years: {'; '.join(f'{c} {v}' for c, v in years.items())}.
+{_skipped_text(manifest)}Wijk codes are those of their
 CBS year; the bundle holds per wijk only what prediction needs (last counts, inhabitants,
 precomputed forecast paths).
 
@@ -117,13 +174,23 @@ def train(
     say = progress or (lambda _msg: None)
     say("reading CBS data")
     dirs = [Path(d) for d in (data_dir if isinstance(data_dir, list) else [data_dir])]
-    df = combine([load_dir(d) for d in dirs])
+    df = combine(link_dirs(dirs, [load_dir(d) for d in dirs]))
     models: dict[str, WmoForecaster] = {}
     years: dict[str, list[int]] = {}
-    for cat, rows in df.groupby("category"):
+    skipped: dict[str, str] = {}
+    for cat in MODEL_CATEGORIES:
+        rows = df[df["category"] == cat]
+        why = category_problem(rows)
+        if why is not None:
+            if not rows.empty:
+                skipped[cat] = why
+                say(f"not training {cat}: {why}")
+            continue
         say(f"fitting {cat}")
-        models[str(cat)] = WmoForecaster().fit(rows)
-        years[str(cat)] = sorted(int(y) for y in rows.loc[rows["clients"].notna(), "year"].unique())
+        models[cat] = WmoForecaster().fit(rows)
+        years[cat] = sorted(int(y) for y in rows.loc[rows["clients"].notna(), "year"].unique())
+    if "totaal" not in models:
+        raise WmoError("the training data hold no usable 'totaal' counts: pass --data with CBS Wmo files")
     results: list[BacktestResult] = []
     if run_backtests:
         totaal = df[df["category"] == "totaal"]
@@ -140,7 +207,8 @@ def train(
         "training_years": years,
         "origin": {c: m.origin_ for c, m in models.items()},
         "n_wijken": {c: int(len(m.wijken_)) for c, m in models.items()},
-        "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs]},
+        "categories_skipped": skipped,
+        "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs], "online": online_sources(dirs)},
         "backtests": [r.summary() for r in results],
         "coefficients": {c: {"ageing": m.coef_[0], "shrink": m.coef_[1], "gemeente_dev": m.coef_[2], "prev_change": m.coef_[3], "drift": m.drift_} for c, m in models.items()},
     }
