@@ -79,7 +79,7 @@ def pad(text: str, width: int = 10) -> str:
 def wijk_codes(gemeente: str, n: int, year: int) -> list[str]:
     """Amsterdam letter codes from 2023 (WK0363AA ...), digits elsewhere and before."""
     if gemeente == "GM0363" and year >= 2023:
-        return [f"WK0363A{chr(ord('A') + k)}" for k in range(n)]
+        return [f"WK0363{chr(65 + k // 26)}{chr(65 + k % 26)}" for k in range(n)]
     return [f"WK{gemeente[2:]}{k + 1:02d}" for k in range(n)]
 
 
@@ -113,19 +113,21 @@ class Truth:
     names: dict[str, str] = field(default_factory=dict)
 
 
-def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 2024)) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[dict[str, Any]]]], Truth]:
-    """(catalogue entries, table id -> resources, truth) of a small synthetic CBS."""
+def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 2024), wijken: int | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[dict[str, Any]]]], Truth]:
+    """(catalogue entries, table id -> resources, truth) of a small synthetic CBS
+    (``wijken``: wijken per gemeente instead of the default 5, for timing runs)."""
+    gems = {g: (v[0], wijken if wijken is not None else v[1], *v[2:]) for g, v in GEMEENTEN.items()}
     rng = np.random.default_rng(seed)
     truth = Truth()
-    pop0 = {(g, k): int(rng.integers(1500, 9000)) for g, (_, n, *_r) in GEMEENTEN.items() for k in range(n)}
-    s65 = {(g, k): float(rng.uniform(0.12, 0.30)) for g, (_, n, *_r) in GEMEENTEN.items() for k in range(n)}
-    for g, (_, n, _r, _gr, _f) in GEMEENTEN.items():
+    pop0 = {(g, k): int(rng.integers(1500, 9000)) for g, (_, n, *_r) in gems.items() for k in range(n)}
+    s65 = {(g, k): float(rng.uniform(0.12, 0.30)) for g, (_, n, *_r) in gems.items() for k in range(n)}
+    for g, (_, n, _r, _gr, _f) in gems.items():
         for k in range(n):
             for y in years:
                 truth.names[wijk_codes(g, n, y)[k]] = ["Centrum", "Noord", "Oost", "Zuid", "West"][k % 5] + (f" {g[2:]}" if g != "GM0518" else "")
 
     def wijk_rows(y: int):
-        for g, (name, n, rate, growth, factor) in GEMEENTEN.items():
+        for g, (name, n, rate, growth, factor) in gems.items():
             for k, code in enumerate(wijk_codes(g, n, y)):
                 t = y - years[0]
                 pop = int(pop0[(g, k)] * 1.01**t)
@@ -145,7 +147,7 @@ def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 202
 
     def region_dim(y: int, key: str) -> list[dict[str, Any]]:
         rows = []
-        for g, (name, n, *_r) in GEMEENTEN.items():
+        for g, (name, n, *_r) in gems.items():
             rows.append({"Key": pad(g), "Title": name, "Description": "", "Municipality": g, "DetailRegionCode": g})
             for code in wijk_codes(g, n, y):
                 rows.append({"Key": pad(code), "Title": truth.names[code], "Description": f"Wijk '{truth.names[code]}' ({code}) in de gemeente '{name}'.",
@@ -187,7 +189,7 @@ def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 202
                     data.append({"TypeMaatwerkvoorziening": key, "Wijken": pad(code), "Perioden": f"{y}JJ00",
                                  "Gemeentenaam_1": pad(name, 40), "SoortRegio_2": pad("Wijk"), "Codering_3": pad(code),
                                  m_key: count, p_key: None if count is None else round(1000 * count / pop)})
-            for g, (name, *_r) in GEMEENTEN.items():
+            for g, (name, *_r) in gems.items():
                 for key, _title, _s in TYPES:
                     data.append({"TypeMaatwerkvoorziening": key, "Wijken": pad(g), "Perioden": f"{y}JJ00", "Gemeentenaam_1": pad(name, 40),
                                  "SoortRegio_2": pad("Gemeente"), "Codering_3": pad(g), m_key: _round5(gem_sum[(g, key)]), p_key: None})
@@ -225,7 +227,7 @@ def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 202
                        "IndelingswijzigingGemeenteWijkBuurt_4": "1"}
                 row.update({key: values[key.rsplit("_", 1)[0]] for key in keys})
                 kwb.append(row)
-        for g, (name, *_r) in GEMEENTEN.items():
+        for g, (name, *_r) in gems.items():
             kwb.insert(0, {"WijkenEnBuurten": pad(g), "Gemeentenaam_1": pad(name, 40), "SoortRegio_2": pad("Gemeente"), "Codering_3": pad(g),
                            "IndelingswijzigingGemeenteWijkBuurt_4": "1", **{key: None for key in keys}})
         for i, r in enumerate(kwb):
@@ -240,8 +242,8 @@ def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 202
             forms = [("T001047", "Totaal"), ("A047401", "Zorg in natura"), ("A047402", "Persoonsgebonden budget (pgb)"),
                      ("A047403", "Zowel zorg in natura als pgb")]
             fin = []
-            for g, (name, *_r) in GEMEENTEN.items():
-                total = sum((truth.clients.get((c, y, "totaal")) or 0) for c in wijk_codes(g, GEMEENTEN[g][1], y))
+            for g, (name, *_r) in gems.items():
+                total = sum((truth.clients.get((c, y, "totaal")) or 0) for c in wijk_codes(g, gems[g][1], y))
                 for key, _t in forms:
                     share = {"T001047": 1.0, "A047401": 0.88, "A047402": 0.10, "A047403": 0.02}[key]
                     fin.append({"ID": len(fin), "Financieringsvorm": key, "Wijken": pad(g), "Perioden": f"{y}JJ00", "Gemeentenaam_1": pad(name, 40),
@@ -293,9 +295,9 @@ class FakeCbs:
     """The fake service: ``with FakeCbs() as fake: ... fake.url ...``."""
 
     def __init__(self, catalog: list[dict[str, Any]] | None = None, tables: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
-                 *, page_size: int = 25, max_requests: int = 2000, lifetime: float = 120.0, seed: int = 0) -> None:
+                 *, page_size: int = 25, max_requests: int = 2000, lifetime: float = 120.0, seed: int = 0, wijken: int | None = None) -> None:
         if catalog is None or tables is None:
-            catalog, tables, self.truth = synthetic_cbs(seed)
+            catalog, tables, self.truth = synthetic_cbs(seed, wijken=wijken)
         self.catalog, self.tables = catalog, tables
         self.page_size, self.max_requests, self.lifetime = page_size, max_requests, lifetime
         self.requests: list[str] = []

@@ -119,6 +119,17 @@ def test_codes_come_from_topic_or_key_never_a_title(fake: FakeCbs) -> None:
     assert set(parse.wmo_type_rows(bare, 2022)["wijk"]) == set(rows["wijk"])
 
 
+@given(suffix=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2),
+       gemeente=st.integers(1, 9999), lower=st.booleans(), topic=st.booleans())
+def test_any_two_character_wijk_suffix_is_a_code(suffix: str, gemeente: int, lower: bool, topic: bool) -> None:
+    code = f"WK{gemeente:04d}{suffix}"
+    typed = code.lower() if lower else code
+    frame = pd.DataFrame({"Wijken": [typed.ljust(10), "GM0363    ", "Wijk 01 Centrum"]})
+    if topic:
+        frame["Codering_3"] = [typed.ljust(10), "GM0363    ", "  "]
+    assert list(parse.region_codes(frame, "Wijken")) == [code, "GM0363", ""]
+
+
 def test_kwb_topic_suffixes_matched_on_stems(fake: FakeCbs) -> None:
     for year in (2022, 2023, 2024):  # WmoClienten_89 / _98 / _93 and other shifted suffixes
         rows = parse.kwb_rows(fake.tables[IDS[("kwb", year, "")]], year)
@@ -280,7 +291,7 @@ def test_update_train_forecast_end_to_end(fake: FakeCbs, tmp_path: Path, monkeyp
 
 def test_refresh_summarises_years_and_categories(fake: FakeCbs, tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["refresh", "--cbs-url", fake.url, "--cache", str(tmp_path / "c"), "--data-out", str(tmp_path / "d"),
-                                 "--data", str(tmp_path / "d"), "--out", str(tmp_path / "m"), "--year", "2023", "--year", "2024"])
+                                 "--only-fetched", "--out", str(tmp_path / "m"), "--year", "2023", "--year", "2024"])
     assert r.exit_code == 0, r.output
     assert "totaal: years 2023-2024 (2), 15 wijken" in r.output
     assert "verblijf: not modelled" in r.output and "WMO_XL_MODEL=" in r.output

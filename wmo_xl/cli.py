@@ -131,6 +131,7 @@ def refresh(
     cache: Optional[Path] = typer.Option(None, "--cache", help="Cache directory (default ~/.cache/wmo_xl/cbs)."),
     data_out: Path = typer.Option(Path("data/cbs_online"), "--data-out", help="Folder for the fetched data."),
     base: Optional[list[Path]] = typer.Option(None, "--data", help="Older data folders to train on as well (default ../shared/data/cbs if present)."),
+    with_base: bool = typer.Option(True, "--with-older/--only-fetched", help="Train on the older folders too, or on the fetched data only."),
     out: Path = typer.Option(Path("models/cbs_refresh"), "--out", help="Bundle directory to write."),
 ) -> None:
     """update-data + train: a current model in one command, with a summary of what it learned from."""
@@ -150,7 +151,7 @@ def refresh(
 
         summary = run_update(data_out, years, url=cbs_url, cache_dir=cache, progress=say)
         dirs = list(base) if base else [p for p in [Path("../shared/data/cbs")] if p.is_dir()]
-        dirs = [d for d in dirs if d.resolve() != data_out.resolve()]
+        dirs = [d for d in dirs if with_base and d.resolve() != data_out.resolve()]
         path, manifest = run_train([*dirs, data_out], out, progress=say)
     _print_update(summary)
     typer.echo(f"model written to {path}")
