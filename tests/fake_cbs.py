@@ -295,11 +295,13 @@ class FakeCbs:
     """The fake service: ``with FakeCbs() as fake: ... fake.url ...``."""
 
     def __init__(self, catalog: list[dict[str, Any]] | None = None, tables: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
-                 *, page_size: int = 25, max_requests: int = 2000, lifetime: float = 120.0, seed: int = 0, wijken: int | None = None) -> None:
+                 *, page_size: int = 25, max_requests: int = 2000, lifetime: float = 120.0, seed: int = 0, wijken: int | None = None,
+                 filters: bool = True) -> None:
         if catalog is None or tables is None:
             catalog, tables, self.truth = synthetic_cbs(seed, wijken=wijken)
         self.catalog, self.tables = catalog, tables
         self.page_size, self.max_requests, self.lifetime = page_size, max_requests, lifetime
+        self.filters = filters  # False: refuse every data-set $filter with 400, as a stricter service might
         self.requests: list[str] = []
         self._server: HTTPServer | None = None
         self._timer: threading.Timer | None = None
@@ -385,6 +387,8 @@ class FakeCbs:
         if name not in names:
             return 404, {"odata.error": {"code": "", "message": {"lang": "en-US", "value": f"Resource not found for the segment '{name}'."}}}
         rows = untyped(table["TypedDataSet"]) if name == "UntypedDataSet" else table[name]
+        if "$filter" in q and not self.filters:
+            raise ValueError("The query parameter '$filter' is not supported here.")
         if "$filter" in q:
             keep = _row_filter(q["$filter"])
             rows = [r for r in rows if keep(r)]

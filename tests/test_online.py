@@ -225,6 +225,15 @@ def test_older_folders_are_linked_before_the_new_series(updated: tuple[Path, obj
     assert apply_link(probe, pd.read_csv(new_dir / LINK_FILE))["clients"].iloc[0] == pytest.approx(100 * own)
 
 
+def test_a_refused_filter_falls_back_to_the_whole_table(tmp_path: Path) -> None:
+    with FakeCbs(filters=False) as strict:
+        s = update_data(tmp_path / "d", [2024], url=strict.url, cache_dir=tmp_path / "c")
+        assert any("substringof" in r for r in strict.requests)  # asked for wijk rows first
+    assert s.wijken[(2024, "totaal")] == 15
+    kwb = pd.read_csv(tmp_path / "d" / TYPE_FILE)
+    assert kwb["aantalinwoners"].notna().all() and kwb["codering_regio"].str.startswith("WK").all()
+
+
 def test_second_run_uses_the_cache(fake: FakeCbs, updated: tuple[Path, object]) -> None:
     root, first = updated
     before = len(fake.requests)

@@ -44,6 +44,18 @@ PROVENANCE: dict[str, Any] = {
 }
 
 
+def wijk_names_of(dirs: list[Path]) -> dict[str, str]:
+    """Wijk code -> name from the ``wijknamen.csv`` of update-data folders (latest year wins)."""
+    from .cbs.update import NAMES_FILE
+
+    frames = [pd.read_csv(d / NAMES_FILE, dtype=str) for d in dirs if (d / NAMES_FILE).is_file()]
+    if not frames:
+        return {}
+    names = pd.concat(frames, ignore_index=True).dropna()
+    names = names.sort_values("perioden", kind="stable").drop_duplicates("codering_regio", keep="last")
+    return dict(zip(names["codering_regio"].str.strip(), names["wijknaam"].str.strip()))
+
+
 def category_problem(rows: pd.DataFrame) -> str | None:
     """Why a category's rows cannot carry a model (None when they can)."""
     if rows.empty:

@@ -31,8 +31,10 @@ ENV_URL = "WMO_XL_CBS_URL"
 #: Seconds before one HTTP request gives up (CBS pages of 10,000 rows take a few seconds).
 TIMEOUT = 120.0
 
-#: The data-set filters we send: wijk rows only for KWB (it also has ~14,000 buurten).
-KWB_FILTER = "startswith(SoortRegio_2,'Wijk')"
+#: The data-set filter we send for KWB: wijk rows only (it also has ~14,000 buurten). A
+#: dimension filter, the kind CBS documents; if the service refuses it, the whole table is
+#: fetched and the wijk rows are picked out locally (parse does that in any case).
+KWB_FILTER = "substringof('WK',WijkenEnBuurten)"
 
 
 def resolve_url(url: str | None) -> str:
@@ -104,10 +106,17 @@ def fetch_table(ref: TableRef, url: str, cache_dir: Path) -> tuple[dict[str, lis
                 return cached["resources"], True
         except (OSError, ValueError):
             pass  # a damaged cache file is fetched again
+    import requests
+
     filters = KWB_FILTER if ref.kind == "kwb" else None
     with cbs_endpoint(url) as host:
         try:
-            resources = cbsodata.download_data(ref.identifier, filters=filters, catalog_url=host, timeout=TIMEOUT)
+            try:
+                resources = cbsodata.download_data(ref.identifier, filters=filters, catalog_url=host, timeout=TIMEOUT)
+            except requests.HTTPError:
+                if filters is None:
+                    raise
+                resources = cbsodata.download_data(ref.identifier, catalog_url=host, timeout=TIMEOUT)
         except Exception as exc:
             raise WmoError(f"could not fetch CBS table {ref.identifier} ({ref.title}): {_short(exc)}") from None
     _write_json({"identifier": ref.identifier, "title": ref.title, "modified": ref.modified, "resources": resources}, path)
