@@ -279,6 +279,11 @@ def test_update_train_forecast_end_to_end(fake: FakeCbs, tmp_path: Path, monkeyp
     assert sorted(manifest["training_years"]) == ["hbh", "hulpmiddelen", "ondersteuning_thuis", "totaal"]
     assert "verblijf" in manifest["categories_skipped"]
     assert manifest["data_provenance"]["online"][0]["url"] == fake.url
+    from wmo_xl.wijken import wijk_name, wijk_names
+
+    names = wijk_names(model)
+    assert names["WK0363AB"] == fake.truth.names["WK0363AB"] and wijk_name(" wk051801", model) == fake.truth.names["WK051801"]
+    assert set(names) <= {w for w in fake.truth.names}
     for cat in ("totaal", "hbh", "ondersteuning_thuis", "hulpmiddelen"):
         r = runner.invoke(app, ["forecast", "--model", str(model), "--gemeente", "GM0518", "--wijk", "WK0363AB",
                                 "--year", "2024", "--year", "2027", "--category", cat, "--format", "csv"])
@@ -304,3 +309,12 @@ def test_refresh_summarises_years_and_categories(fake: FakeCbs, tmp_path: Path) 
     assert r.exit_code == 0, r.output
     assert "totaal: years 2023-2024 (2), 15 wijken" in r.output
     assert "verblijf: not modelled" in r.output and "WMO_XL_MODEL=" in r.output
+
+
+def test_a_bundle_without_names_has_none() -> None:
+    from wmo_xl.wijken import wijk_name, wijk_names
+
+    assert wijk_names() == {}  # the bundled 2015-2018 model
+    assert wijk_name("WK051801") == ""
+    with pytest.raises(WmoError, match="invalid code"):
+        wijk_name("WK05")

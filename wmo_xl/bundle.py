@@ -213,6 +213,7 @@ def write_bundle(
     *,
     gemeentenamen: dict[str, str] | None = None,
     card: str | None = None,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
     """Write a bundle atomically: build it in a temp dir beside ``out``, then swap it in.
 
@@ -229,6 +230,11 @@ def write_bundle(
         if card is not None:
             (tmp / CARD_FILE).write_text(card, encoding="utf-8")
             files[CARD_FILE] = sha256_of(tmp / CARD_FILE)
+        for name, data in (extra_files or {}).items():  # data files beside the model (e.g. wijk names)
+            if Path(name).name != name or name in files or name == MANIFEST_FILE:
+                raise ValueError(f"extra bundle file {name!r} must be a plain, new file name")
+            (tmp / name).write_bytes(data)
+            files[name] = sha256_of(tmp / name)
         full = {
             "format": BUNDLE_FORMAT,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from .data import CATEGORIES, combine, load_dir
 from .cbs.link import link_dirs
 from .errors import WmoError
 from .model import WmoForecaster
+from .wijken import NAMES_FILE
 
 DEFAULT_DATA = Path("../shared/data/cbs")
 DEFAULT_OUT = Path("models/national")
@@ -72,8 +74,6 @@ def category_problem(rows: pd.DataFrame) -> str | None:
 
 def online_sources(dirs: list[Path]) -> list[dict[str, Any]]:
     """The ``bronnen.json`` of every folder written by ``wmo-xl update-data`` (tables, URL, date)."""
-    import json
-
     from .cbs.update import SOURCES_FILE
 
     out = []
@@ -226,7 +226,10 @@ def train(
     }
     manifest = _jsonable(manifest)
     say("writing bundle")
-    path = write_bundle(out, models, manifest, gemeentenamen=gemeentenamen, card=model_card(manifest, table))
+    known = {str(w) for m in models.values() for w in m.wijken_}
+    names = {c: n for c, n in wijk_names_of(dirs).items() if c in known}
+    extra = {NAMES_FILE: json.dumps(names, ensure_ascii=False, sort_keys=True).encode("utf-8")} if names else {}
+    path = write_bundle(out, models, manifest, gemeentenamen=gemeentenamen, card=model_card(manifest, table), extra_files=extra)
     return path, manifest
 
 
