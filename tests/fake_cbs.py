@@ -116,6 +116,7 @@ class Truth:
 def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 2024), wijken: int | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[dict[str, Any]]]], Truth]:
     """(catalogue entries, table id -> resources, truth) of a small synthetic CBS
     (``wijken``: wijken per gemeente instead of the default 5, for timing runs)."""
+    assert wijken is None or 1 <= wijken <= 99, "wijk codes have two characters: at most 99 wijken per gemeente"
     gems = {g: (v[0], wijken if wijken is not None else v[1], *v[2:]) for g, v in GEMEENTEN.items()}
     rng = np.random.default_rng(seed)
     truth = Truth()

@@ -301,6 +301,14 @@ def test_update_train_forecast_end_to_end(fake: FakeCbs, tmp_path: Path, monkeyp
         assert (future["lower"] <= future["clients"]).all() and (future["clients"] <= future["upper"]).all()
     r = runner.invoke(app, ["forecast", "--model", str(model), "--wijk", "WK051801", "--year", "2027", "--category", "verblijf"])
     assert r.exit_code != 0
+    # Amsterdam renumbered (letters from 2023): the old codes are not forecast, so the
+    # gemeente is not counted twice
+    r = runner.invoke(app, ["forecast", "--model", str(model), "--wijk", "GM0363", "--year", "2024", "--year", "2025", "--format", "csv"])
+    g = pd.read_csv(pd.io.common.StringIO(r.output)).set_index("year")["clients"]
+    assert g[2024] == sum(fake.truth.clients[(w, 2024, "totaal")] for w in fake.truth.names if w.startswith("WK0363A"))
+    assert 0.9 < g[2025] / g[2024] < 1.2
+    r = runner.invoke(app, ["forecast", "--model", str(model), "--wijk", "WK036301", "--year", "2025"])
+    assert isinstance(r.exception, WmoError) and "unknown wijk WK036301" in str(r.exception)
 
 
 def test_refresh_summarises_years_and_categories(fake: FakeCbs, tmp_path: Path) -> None:

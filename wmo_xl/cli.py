@@ -147,7 +147,7 @@ def refresh(
 
         def say(msg: str) -> None:
             bar.update(task, description=f"wmo_xl refresh: {msg[:100]}")
-            bar.console.print(f"... {msg}", highlight=False)
+            bar.console.print(f"... {msg}", highlight=False, soft_wrap=True)
 
         summary = run_update(data_out, years, url=cbs_url, cache_dir=cache, progress=say)
         dirs = list(base) if base else [p for p in [Path("../shared/data/cbs")] if p.is_dir()]

@@ -58,6 +58,21 @@ def wijk_names_of(dirs: list[Path]) -> dict[str, str]:
     return dict(zip(names["codering_regio"].str.strip(), names["wijknaam"].str.strip()))
 
 
+def drop_redrawn(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows without the wijk codes a gemeente no longer uses in the latest year.
+
+    When a gemeente redraws or renumbers its wijken (Amsterdam's letter codes from 2023), the
+    old codes vanish from CBS while the gemeente stays. Forecasting them would count the
+    gemeente twice (its sum over old and new codes). A code absent from the latest year while
+    its gemeente is present is therefore left out; a gemeente absent altogether (not covered
+    that year, or merged) keeps its wijken. Returns the rows and the number of codes dropped.
+    """
+    latest = rows["year"].max()
+    now = rows[rows["year"] == latest]
+    gone = ~rows["wijk"].isin(set(now["wijk"])) & rows["gemeente"].isin(set(now["gemeente"]))
+    return rows[~gone], int(rows.loc[gone, "wijk"].nunique())
+
+
 def category_problem(rows: pd.DataFrame) -> str | None:
     """Why a category's rows cannot carry a model (None when they can)."""
     if rows.empty:
@@ -198,6 +213,9 @@ def train(
                 skipped[cat] = why
                 say(f"not training {cat}: {why}")
             continue
+        rows, n_gone = drop_redrawn(rows)
+        if n_gone:
+            say(f"{cat}: {n_gone} wijk codes their gemeente no longer uses in {int(rows['year'].max())} are not forecast")
         say(f"fitting {cat}")
         models[cat] = WmoForecaster().fit(rows)
         years[cat] = sorted(int(y) for y in rows.loc[rows["clients"].notna(), "year"].unique())
