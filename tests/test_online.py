@@ -275,6 +275,7 @@ def test_update_train_forecast_end_to_end(fake: FakeCbs, tmp_path: Path, monkeyp
     assert "11 CBS tables" in r.output and "method break linked through 2022" in r.output
     r = runner.invoke(app, ["train", "--data", str(data), "--out", str(model)])
     assert r.exit_code == 0, r.output
+    assert "backtest 2023->2024" in r.output and "backtest 2022->2024" in r.output  # the newest years are scored
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(manifest["training_years"]) == ["hbh", "hulpmiddelen", "ondersteuning_thuis", "totaal"]
     assert "verblijf" in manifest["categories_skipped"]

@@ -224,7 +224,9 @@ def train(
     results: list[BacktestResult] = []
     if run_backtests:
         totaal = df[df["category"] == "totaal"]
-        for origin, h in STANDARD_BACKTESTS:
+        last = years["totaal"][-1]
+        recent = [(last - 1, 1), (last - 2, 2)] if last > 2018 else []  # refreshed data: score its newest years too
+        for origin, h in [*STANDARD_BACKTESTS, *(b for b in recent if b not in STANDARD_BACKTESTS)]:
             if origin in years["totaal"] and origin + h in years["totaal"]:
                 say(f"backtest {origin} -> {origin + h}")
                 results.append(run_backtest(totaal, origin, h))
