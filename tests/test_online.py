@@ -327,3 +327,21 @@ def test_a_bundle_without_names_has_none() -> None:
     assert wijk_name("WK051801") == ""
     with pytest.raises(WmoError, match="invalid code"):
         wijk_name("WK05")
+
+
+def test_training_rows_never_lack_a_feature_for_a_whole_year() -> None:
+    from conftest import make_cbs_frame
+
+    from wmo_xl.data import tidy
+    from wmo_xl.train import complete_features
+
+    rows = tidy(make_cbs_frame(years=[2018, 2019, 2020]))
+    rows.loc[rows["year"] == 2020, "income_per_inhabitant"] = np.nan  # not yet published
+    rows["rental_pct"] = np.nan  # never published
+    said: list[str] = []
+    out = complete_features(rows, "totaal", said.append)
+    w = out[out["wijk"] == rows["wijk"].iloc[0]].set_index("year")
+    assert w.loc[2020, "income_per_inhabitant"] == w.loc[2019, "income_per_inhabitant"]
+    assert (out["rental_pct"] == 0).all()
+    assert len(out) == len(rows) and sorted(out["clients"].dropna()) == sorted(rows["clients"].dropna())
+    assert any("income_per_inhabitant" in m for m in said) and any("rental_pct" in m and "left out" in m for m in said)

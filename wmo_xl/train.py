@@ -58,6 +58,28 @@ def wijk_names_of(dirs: list[Path]) -> dict[str, str]:
     return dict(zip(names["codering_regio"].str.strip(), names["wijknaam"].str.strip()))
 
 
+def complete_features(rows: pd.DataFrame, category: str, say: Callable[[str], None]) -> pd.DataFrame:
+    """Rows whose KWB features are never empty for a whole year.
+
+    A year can lack a feature entirely (income is published a year late; KWB 2024 dropped the
+    low-income share). The model reads each wijk's latest row, and a feature empty in every
+    such row cannot be fitted: take the wijk's previous value, and where no year has one,
+    leave the feature out (a constant carries no information).
+    """
+    from .cbs.update import carry_forward
+    from .data import FEATURES
+
+    rows, carried = carry_forward(rows)
+    for y, feats in sorted(carried.items()):
+        say(f"{category}: {y} lacks {', '.join(feats)}; the wijk's previous value is used")
+    latest = rows["year"] == rows["year"].max()
+    empty = [f for f in FEATURES if f in rows and f != "inhabitants" and rows.loc[latest, f].isna().all()]
+    if empty:
+        say(f"{category}: no values of {', '.join(empty)} in {int(rows['year'].max())}: left out")
+        rows = rows.assign(**{f: 0.0 for f in empty})
+    return rows
+
+
 def drop_redrawn(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Rows without the wijk codes a gemeente no longer uses in the latest year.
 
@@ -213,6 +235,7 @@ def train(
                 skipped[cat] = why
                 say(f"not training {cat}: {why}")
             continue
+        rows = complete_features(rows, cat, say)
         rows, n_gone = drop_redrawn(rows)
         if n_gone:
             say(f"{cat}: {n_gone} wijk codes their gemeente no longer uses in {int(rows['year'].max())} are not forecast")
