@@ -244,8 +244,14 @@ def test_second_run_uses_the_cache(fake: FakeCbs, updated: tuple[Path, object]) 
 
 
 def test_years_on_request_and_unknown_years(fake: FakeCbs, tmp_path: Path) -> None:
+    update_data(tmp_path / "d", url=fake.url, cache_dir=tmp_path / "c")
+    assert (tmp_path / "d" / LINK_FILE).is_file()
+    (tmp_path / "d" / "mine.csv").write_text("x\n1\n", encoding="utf-8")
     s = update_data(tmp_path / "d", [2023, 2024], url=fake.url, cache_dir=tmp_path / "c")
     assert s.years == [2023, 2024] and "85377NED" not in {t.identifier for t in s.tables}  # no link year inside
+    assert not (tmp_path / "d" / LINK_FILE).exists()  # the earlier run's factors do not fit these data
+    assert (tmp_path / "d" / "mine.csv").read_text(encoding="utf-8") == "x\n1\n"  # nothing else is touched
+    assert set(pd.read_csv(tmp_path / "d" / TYPE_FILE)["perioden"]) == {2023, 2024}
     with pytest.raises(WmoError, match=r"no per-wijk Wmo table for 2020 .* on offer are 2021, 2022, 2023, 2024"):
         update_data(tmp_path / "d", [2020, 2021], url=fake.url, cache_dir=tmp_path / "c")
 

@@ -212,9 +212,13 @@ def update_data(
     _csv(names, root / NAMES_FILE)
     if not factors.empty:
         _csv(factors, root / LINK_FILE)
+    else:  # a link file of an earlier run would be applied to data it was not computed for
+        (root / LINK_FILE).unlink(missing_ok=True)
     fin = [parsed[t.identifier] for t in tables if t.kind == "wmo_financiering"]
     if fin:
         _csv(pd.concat(fin, ignore_index=True).sort_values(["gemeente", "year"]), root / FINANCING_FILE)
+    else:
+        (root / FINANCING_FILE).unlink(missing_ok=True)
     sources: dict[str, Any] = {
         "url": base, "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "licence": "CC BY 4.0, Bron: CBS",
