@@ -106,6 +106,22 @@ def test_wmo_rows_codes_categories_and_suppression(fake: FakeCbs, typed: bool) -
     assert rows.loc[rows["wijk"] == "WK051801", "wijknaam"].iloc[0] == fake.truth.names["WK051801"]
 
 
+@pytest.mark.parametrize("title,expected", [
+    ("Totaal", "totaal"), ("Hulp bij het huishouden (HbH)", "hbh"), ("Ondersteuning thuis", "ondersteuning_thuis"),
+    ("Hulpmiddelen en diensten", "hulpmiddelen"), ("Verblijf en opvang", "verblijf"),
+    ("Totaal excl. verblijf en opvang", None), ("Overig", None), ("Totaal exclusief verblijf", None), ("", None),
+])
+def test_type_titles_for_unknown_keys(title: str, expected: str | None) -> None:
+    assert parse._category_of("X999999", title) == expected
+
+
+def test_a_type_table_without_totaal_is_refused(fake: FakeCbs) -> None:
+    res = _wmo_resources(fake, IDS[("wmo_type", 2023, "2024")])
+    res["TypedDataSet"] = [r for r in res["TypedDataSet"] if r["TypeMaatwerkvoorziening"] != "T001024"]
+    with pytest.raises(ValueError, match="no 'Totaal' type"):
+        parse.wmo_type_rows(res, 2023)
+
+
 def test_codes_come_from_topic_or_key_never_a_title(fake: FakeCbs) -> None:
     res = _wmo_resources(fake, IDS[("wmo_type", 2022, "2024")])
     # what cbsodata.get_data would do: dimension keys replaced by their titles

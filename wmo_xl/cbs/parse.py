@@ -30,12 +30,14 @@ TYPE_KEYS: dict[str, str] = {
     "T001024": "totaal", "A019506": "ondersteuning_thuis", "A019507": "hbh",
     "A019508": "verblijf", "A019509": "hulpmiddelen",
 }
-#: Exact dimension titles (lower-case words) -> category, for keys not listed above.
-#: 'Totaal excl. verblijf' and 'Overig' are not a category of ours and are dropped.
-TYPE_TITLES: dict[str, str] = {
-    "totaal": "totaal", "ondersteuning thuis": "ondersteuning_thuis", "hulp bij het huishouden": "hbh",
-    "verblijf en opvang": "verblijf", "hulpmiddelen en diensten": "hulpmiddelen",
-}
+#: Words of a dimension title -> category, for keys not listed above (first match wins).
+#: Titles with 'excl'/'exclusief'/'overig' ('Totaal excl. verblijf en opvang', 'Overig') are
+#: not a category of ours and are dropped.
+TYPE_TITLE_WORDS: list[tuple[frozenset[str], str]] = [
+    (frozenset({"huishouden"}), "hbh"), (frozenset({"ondersteuning", "thuis"}), "ondersteuning_thuis"),
+    (frozenset({"hulpmiddelen"}), "hulpmiddelen"), (frozenset({"verblijf"}), "verblijf"),
+]
+_NOT_A_TYPE = {"excl", "exclusief", "overig", "overige", "anders"}
 #: Financieringsvorm dimension titles -> column (matched on words, see :func:`_financing_of`).
 FINANCING = ("totaal", "zin", "pgb")
 
@@ -132,9 +134,15 @@ def kwb_rows(res: Resources, year: int) -> pd.DataFrame:
 
 
 def _category_of(key: str, title: str) -> str | None:
+    """Category of a TypeMaatwerkvoorziening entry: by its key, else by the words of its title."""
     if key in TYPE_KEYS:
         return TYPE_KEYS[key]
-    return TYPE_TITLES.get(" ".join(re.findall(r"[a-z]+", title.lower())))
+    words = set(re.findall(r"[a-z]+", title.lower()))
+    if not words or words & _NOT_A_TYPE:
+        return None
+    if words == {"totaal"}:
+        return "totaal"
+    return next((cat for need, cat in TYPE_TITLE_WORDS if need <= words), None)
 
 
 def wmo_type_rows(res: Resources, year: int) -> pd.DataFrame:
@@ -151,6 +159,8 @@ def wmo_type_rows(res: Resources, year: int) -> pd.DataFrame:
     keys = raw[typ].astype("string").str.strip()
     cats = pd.Series([_category_of(str(k), type_titles.get(str(k), "")) for k in keys], index=raw.index, dtype="object")
     out = pd.DataFrame({"wijk": region_codes(raw, geo), "category": cats}, index=raw.index)
+    if not (cats == "totaal").any():
+        raise ValueError(f"no 'Totaal' type among {sorted(set(type_titles.values()))}")
     keep = out["wijk"].str.match(WIJK_RE.pattern).fillna(False) & out["category"].notna()
     raw, out = raw[keep], out[keep].copy()
     out["year"] = [year_of_key(k, year) for k in raw[period]] if period in raw else year
