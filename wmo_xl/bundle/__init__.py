@@ -10,6 +10,7 @@ from .choice import (
     NATIONAL,
     ModelChoice,
     deactivate_local_bundle,
+    forget_workbook_choices,
     local_bundle_path,
     model_for_workbook,
     set_workbook_model,
@@ -24,6 +25,7 @@ from .format import (
     Bundle,
     Manifest,
     load_bundle,
+    trust_bundle,
     write_bundle,
 )
 from .trust import SIGNATURE_FILE
@@ -31,6 +33,6 @@ from .trust import SIGNATURE_FILE
 __all__ = [
     "BUNDLE_FORMAT", "CARD_FILE", "FORECAST_FILE", "LEGACY_FILE", "MANIFEST_FILE", "NATIONAL", "SIGNATURE_FILE",
     "Bundle", "Manifest", "ModelChoice", "active_model_path", "clear_cache", "deactivate_local_bundle",
-    "demand_signature", "get_bundle", "load_bundle", "local_bundle_path", "model_for_workbook",
-    "national_bundle_path", "set_active_model", "set_workbook_model", "which_model", "write_bundle",
+    "demand_signature", "forget_workbook_choices", "get_bundle", "load_bundle", "local_bundle_path", "model_for_workbook",
+    "national_bundle_path", "set_active_model", "set_workbook_model", "trust_bundle", "which_model", "write_bundle",
 ]

@@ -51,6 +51,11 @@ def set_workbook_model(workbook: str | Path, path: str | Path | None) -> None:
     _choices[str(workbook)] = _own(p)
 
 
+def forget_workbook_choices() -> None:
+    """Look again on the next call (e.g. after ``wmo-xl trust-model`` in this process)."""
+    _choices.clear()
+
+
 def which_model(workbook_fullname: str | None) -> ModelChoice:
     """The model a workbook uses, checked once per workbook and process.
 
