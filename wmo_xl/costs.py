@@ -150,7 +150,7 @@ def _hbh_share(code: str, years: list[int], model: str | Path | None) -> pd.Seri
     if "hbh" not in bundle.models:
         return None
     tot, hbh = bundle.models["totaal"], bundle.models["hbh"]
-    wijken = [code] if not is_gemeente(code) else (tot.wijken_of(code) if code in tot.gemeente_rows else [])
+    wijken = [code] if not is_gemeente(code) else [str(w) for w in tot.codes[tot.gemeente_rows.get(code, [])]]
     common = [w for w in wijken if w in hbh.index and w in tot.index]
     if not common:
         return None
