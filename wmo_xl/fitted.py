@@ -174,6 +174,10 @@ class FittedForecast:
                 clients[:, j] = lower[:, j] = upper[:, j] = self.observed[idx, year - self.first_year]
         return clients, lower, upper
 
+    def total(self, rows: np.ndarray, h: int) -> float:
+        """Forecast clients summed over ``rows`` at horizon ``h`` (1-based)."""
+        return float(self.mean[rows, h - 1].sum())
+
     def gemeente_interval(self, rows: np.ndarray, h: int) -> tuple[float, float, float]:
         """Sum and interval of several wijken at horizon ``h`` (1-based), with a common part.
 
@@ -182,7 +186,7 @@ class FittedForecast:
         variance is ``var_gemeente_year * h``, the rest is counted as independent noise.
         """
         mean = self.mean[rows, h - 1]
-        total = float(mean.sum())
+        total = self.total(rows, h)
         if total <= 0:
             return total, 0.0, 0.0
         idio = np.sum((mean * self.var_noise ** 0.5 / np.sqrt(mean + OFFSET)) ** 2) / total**2

@@ -83,7 +83,7 @@ def _choose(workbook: str) -> ModelChoice:
         made_for = bundle.manifest.get("workbook")
         if made_for is not None and Path(str(made_for)).stem.casefold() != Path(workbook).stem.casefold():
             raise WmoError(f"made for workbook {made_for!r}, not this one")
-    except WmoError as exc:
+    except (WmoError, OSError) as exc:
         return ModelChoice(None, f"{NATIONAL}: eigen model naast de werkmap geweigerd: {exc}")
     return _own(p)
 

@@ -24,7 +24,6 @@ import platform
 import re
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -150,14 +149,19 @@ def _parse_arrays(path: Path, data: bytes, categories: list[str]) -> tuple[dict[
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except Exception as exc:  # any damage (zip, zlib, header, object arrays) is refused, never run
         raise ModelIntegrityError(f"{FORECAST_FILE} in {str(path)!r} is not a plain array file ({exc}): refused") from None
-    models = {}
-    for cat in categories:
-        prefix = f"{cat}."
-        models[cat] = FittedForecast.from_arrays({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
-    codes, names = arrays.get(f"{_NAMES}.codes"), arrays.get(f"{_NAMES}.names")
-    gemeentenamen = {str(c): str(n) for c, n in zip(codes, names)} if codes is not None and names is not None else {}
+    try:
+        models = {}
+        for cat in categories:
+            prefix = f"{cat}."
+            models[cat] = FittedForecast.from_arrays({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        codes, names = arrays.get(f"{_NAMES}.codes"), arrays.get(f"{_NAMES}.names")
+        gemeentenamen = {str(c): str(n) for c, n in zip(codes, names)} if codes is not None and names is not None else {}
+    except WmoError:
+        raise
+    except Exception as exc:  # e.g. a scalar field stored as a vector
+        raise ModelIntegrityError(f"{FORECAST_FILE} in {str(path)!r} holds malformed arrays ({exc}): refused") from None
     return models, gemeentenamen
 
 

@@ -28,7 +28,7 @@ def _implied_growth(national: FittedForecast, rows: np.ndarray) -> float:
     """Yearly growth the national model expects for these wijken (first forecast years)."""
     if len(rows) == 0:
         return 0.0
-    a, b = national.mean[rows, 0].sum(), national.mean[rows, 1].sum()
+    a, b = national.total(rows, 1), national.total(rows, 2)
     return float(np.log(b / a)) if a > 0 and b > 0 else 0.0
 
 
@@ -51,8 +51,9 @@ def _gemeente_growth(local: pd.DataFrame) -> tuple[float, int]:
 
 def _observed_cells(fc: FittedForecast, rows: np.ndarray) -> dict[tuple[str, int], float]:
     """The observed counts of some rows as ``(wijk, year) -> count``."""
-    i, k = np.nonzero(~np.isnan(fc.observed[rows]))
-    return {(str(fc.codes[rows[a]]), fc.first_year + int(b)): float(fc.observed[rows[a], b]) for a, b in zip(i, k)}
+    years = range(fc.first_year, fc.origin + 1)
+    cells = {(str(fc.codes[r]), y): fc.observed_value(int(r), y) for r in rows for y in years}
+    return {k: v for k, v in cells.items() if v == v}
 
 
 def recalibrate(national: FittedForecast, local: pd.DataFrame) -> FittedForecast:
@@ -92,11 +93,12 @@ def recalibrate(national: FittedForecast, local: pd.DataFrame) -> FittedForecast
                 g = g + k * (slope - g)
             last_year[i] = ly
         else:  # a national wijk without local rows: its national level at the local origin
-            j = national.index[w]
-            h0 = origin - national.origin
-            y = float(national.mean[j, h0 - 1]) if 1 <= h0 <= H else national.observed_value(j, origin)
+            try:
+                y = national.cell(w, origin)[0]
+            except WmoError:  # the local origin lies outside the national model's years
+                y = float("nan")
             if not np.isfinite(y):
-                y = float(national.mean[j, 0])
+                y = national.cell(w, national.origin + 1)[0]
             ly = origin
         steps[i] = (origin - ly) + horizons
         mu[i] = np.log(y + OFFSET) + g * steps[i]
