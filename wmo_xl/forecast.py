@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .bundle import get_bundle
-from .codes import check_code, is_gemeente
+from .codes import check_code
 from .errors import WmoError
 from .fitted import FittedForecast
 from .schemas import ForecastQuery, query, years_query

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..errors import WmoError
 from .cache import clear_cache, demand_signature, get_bundle
-from .format import MANIFEST_FILE
 
 NATIONAL = "landelijk model"
 
