@@ -73,3 +73,12 @@ def test_written_bundle_answers_like_the_fitted_one(bundle_dir: Path, tmp_path: 
 
 def test_bundle_loaded_once_per_process(bundle_dir: Path) -> None:
     assert get_bundle(bundle_dir) is get_bundle(bundle_dir)
+
+
+def test_newer_format_asks_for_an_update(bundle_dir: Path, tmp_path: Path) -> None:
+    p = _copy(bundle_dir, tmp_path)
+    m = json.loads((p / MANIFEST_FILE).read_text())
+    m["format"] = 3
+    (p / MANIFEST_FILE).write_text(json.dumps(m))
+    with pytest.raises(WmoError, match="format 3, newer than this wmo_xl reads.*update wmo_xl"):
+        load_bundle(p)

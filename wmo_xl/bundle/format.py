@@ -136,6 +136,8 @@ def _parse_manifest(path: Path, raw: bytes) -> tuple[dict[str, Any], Manifest]:
     files = data.get("files")
     if data.get("format") == 1 or (isinstance(files, dict) and LEGACY_FILE in files):
         raise _old_format_error(path)
+    if isinstance(data.get("format"), int) and data["format"] > BUNDLE_FORMAT:
+        raise WmoError(f"model in {str(path)!r} has format {data['format']}, newer than this wmo_xl reads ({BUNDLE_FORMAT}): update wmo_xl")
     try:
         return data, Manifest.model_validate(data)
     except ValidationError as exc:
