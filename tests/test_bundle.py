@@ -82,3 +82,14 @@ def test_newer_format_asks_for_an_update(bundle_dir: Path, tmp_path: Path) -> No
     (p / MANIFEST_FILE).write_text(json.dumps(m))
     with pytest.raises(WmoError, match="format 3, newer than this wmo_xl reads.*update wmo_xl"):
         load_bundle(p)
+
+
+def test_each_file_is_read_once_and_parsed_from_those_bytes(bundle_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No second open between the hash check and the parse (a swap in between cannot slip in)."""
+    import wmo_xl.bundle.format as fmt
+
+    reads: list[str] = []
+    real = fmt._read_plain
+    monkeypatch.setattr(fmt, "_read_plain", lambda folder, name: reads.append(name) or real(folder, name))
+    load_bundle(bundle_dir)
+    assert sorted(reads) == sorted([MANIFEST_FILE, "manifest.sig", FORECAST_FILE, "MODEL_CARD.md"])

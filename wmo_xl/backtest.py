@@ -138,8 +138,8 @@ def gemeente_coverage(est: WmoForecaster, pred: pd.DataFrame, horizon: int) -> f
     plus independent noise), which is what WMO_RANGE shows for a gemeente code.
     """
     hits = []
+    fc = est.forecast_
     for _, rows in pred.groupby(pred["wijk"].str[2:6]):
-        fc = est.forecast_
         idx = np.array([fc.index[w] for w in rows["wijk"]])
         _, lo, hi = fc.gemeente_interval(idx, horizon)
         hits.append(lo <= rows["actual"].sum() <= hi)
