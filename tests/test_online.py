@@ -367,3 +367,14 @@ def test_training_rows_never_lack_a_feature_for_a_whole_year() -> None:
     assert (out["rental_pct"] == 0).all()
     assert len(out) == len(rows) and sorted(out["clients"].dropna()) == sorted(rows["clients"].dropna())
     assert any("income_per_inhabitant" in m for m in said) and any("rental_pct" in m and "left out" in m for m in said)
+
+
+def test_names_file_must_be_code_to_name_texts(tmp_path: Path) -> None:
+    from wmo_xl.bundle.format import _parse_names
+    from wmo_xl.errors import ModelIntegrityError
+
+    assert _parse_names(tmp_path, None) == {}
+    assert _parse_names(tmp_path, '{"WK0363AA": "Burgwallen-Oude Zijde"}'.encode()) == {"WK0363AA": "Burgwallen-Oude Zijde"}
+    for bad in (b"[1, 2]", b'{"WK0363AA": 3}', b"{not json"):
+        with pytest.raises(ModelIntegrityError):
+            _parse_names(tmp_path, bad)

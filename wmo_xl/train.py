@@ -16,7 +16,6 @@ from .data import CATEGORIES, combine, load_dir
 from .cbs.link import link_dirs
 from .errors import WmoError
 from .model import WmoForecaster
-from .wijken import NAMES_FILE
 
 DEFAULT_DATA = Path("../shared/data/cbs")
 DEFAULT_OUT = Path("models/national")
@@ -261,7 +260,7 @@ def train(
         "wmo_xl_version": __version__,
         "training_years": years,
         "origin": {c: m.origin_ for c, m in models.items()},
-        "n_wijken": {c: int(len(m.wijken_)) for c, m in models.items()},
+        "n_wijken": {c: int(len(m.forecast_.codes)) for c, m in models.items()},
         "categories_skipped": skipped,
         "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs], "online": online_sources(dirs)},
         "backtests": [r.summary() for r in results],
@@ -269,10 +268,10 @@ def train(
     }
     manifest = _jsonable(manifest)
     say("writing bundle")
-    known = {str(w) for m in models.values() for w in m.wijken_}
-    names = {c: n for c, n in wijk_names_of(dirs).items() if c in known}
-    extra = {NAMES_FILE: json.dumps(names, ensure_ascii=False, sort_keys=True).encode("utf-8")} if names else {}
-    path = write_bundle(out, models, manifest, gemeentenamen=gemeentenamen, card=model_card(manifest, table), extra_files=extra)
+    forecasts = {c: m.forecast_ for c, m in models.items()}
+    known = {str(w) for fc in forecasts.values() for w in fc.codes}
+    wijknamen = {c: n for c, n in wijk_names_of(dirs).items() if c in known}
+    path = write_bundle(out, forecasts, manifest, gemeentenamen=gemeentenamen, wijknamen=wijknamen, card=model_card(manifest, table))
     return path, manifest
 
 
