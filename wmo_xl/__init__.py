@@ -17,6 +17,6 @@ __all__ = ["WmoError", "__version__", "forecast", "forecast_interval", "forecast
 def main() -> None:
     """Run by the workbook's buttons (the xlwings template's ``SampleCall`` imports the
     module named like the workbook, ``wmo_xl``, and calls ``main``)."""
-    from .macros import main as macro_main
+    from .excel.macros import main as macro_main
 
     macro_main()

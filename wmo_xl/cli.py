@@ -151,7 +151,7 @@ def build_workbook_cmd(
     gemeente: str = typer.Option("GM0200", "--gemeente", help="Gemeente shown when the template opens."),
 ) -> None:
     """Build the Excel template with UDF formulas, cached values, VBA and buttons."""
-    from .workbook import build_workbook
+    from .excel.template import build_workbook
 
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
 
@@ -165,7 +165,7 @@ def retrain(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from .retrain import retrain as run_retrain
-    from .sheets import OpenpyxlBook
+    from .excel.sheets import OpenpyxlBook
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)

@@ -28,7 +28,7 @@ from .data import category_of, normalize_name
 from .errors import WmoError
 from .model import OFFSET, WmoForecaster
 from .schemas import parse_year
-from .sheets import SheetAccess
+from .excel.sheets import SheetAccess
 
 DATA_SHEET = "Data"
 REPORT_SHEET = "Controle"
