@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import wmo_xl
-from wmo_xl import udfs
+from wmo_xl.excel import udfs
 from wmo_xl.costs import cost
 from wmo_xl.menukaart import load_menu
 

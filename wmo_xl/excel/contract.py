@@ -41,9 +41,10 @@ BUDGET = "Budget"
 DATA = "Data"
 MODEL = "Model"
 LISTS = "Lijsten"
+REKEN = "Reken"  # hidden: the block functions' spill ranges, shown cell by cell on the other sheets
 CONF = "xlwings.conf"
 CONTROLE = "Controle"  # written by retrain (its report)
-SHEETS = [START, FORECAST, MENUKAART, BUDGET, DATA, MODEL, LISTS, CONF]
+SHEETS = [START, FORECAST, MENUKAART, BUDGET, DATA, MODEL, LISTS, REKEN, CONF]
 
 # ----------------------------------------------------------------------- names, cells
 #: Defined name of the menu card range (header row included).
@@ -55,11 +56,18 @@ MODEL_STAMP_CELL = (LISTS, "E2")
 FORECAST_GEMEENTE = "C4"
 FORECAST_CATEGORY = "C5"
 FORECAST_YEARS_ROW = 7  # 1-based sheet row of the year header
-FORECAST_BLOCK = "B8"  # top-left of the WMO_FORECAST_SHEET spill
+FORECAST_BLOCK = "B8"  # top-left of the cells that show the WMO_FORECAST_SHEET block
 BUDGET_GEMEENTE = "C4"
 BUDGET_YEARS = "D5:H5"  # up to five budget years (empty cells are skipped)
 BUDGET_SCENARIO = "B9:C16"
 MODEL_INFO_BLOCK = "B4"
+#: Where the block formulas spill on the hidden Reken sheet (separate column bands, so a
+#: block that grows never runs into another). The visible sheets show each cell with
+#: ``=IF(Reken!X="","",Reken!X)``: an empty array element would show as 0 in Excel, and
+#: a suppressed CBS figure is missing, not zero.
+REKEN_FORECAST = "B3"
+REKEN_BUDGET = "AB3"
+REKEN_MODEL = "BB3"
 
 # ------------------------------------------------------------------ xlwings.conf sheet
 #: Key, value (text only: a Dutch Excel reads TRUE/FALSE cells as WAAR/ONWAAR and the

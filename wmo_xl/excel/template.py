@@ -37,6 +37,7 @@ DEFAULT_GEMEENTE = "GM0200"  # Apeldoorn: 16 wijken, a typical mid-size gemeente
 MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam has 99)
 MENU_ROWS = 60  # rows of the Menukaart name (room to add services)
 BUDGET_YEAR_CELLS = 5
+EMPTY = "\u00a0"  # cached value of a shown cell whose block value is empty (see _shown_block)
 XLWINGS_VERSION = C.XLWINGS_VERSION
 
 SCENARIO_FIELDS = [
@@ -121,29 +122,46 @@ def _formula(ws: Any, cell: str, formula: str, fmt: Any, value: Any) -> None:
     ws.write_formula(cell, formula, fmt, "" if value is None else value)
 
 
-def _block(ws: Any, first_row: int, first_col: int, formula: str, values: list[list[Any]],
-           fmt: Callable[[int, int, Any], Any] | None = None) -> tuple[int, int]:
-    """A dynamic-array formula with its spill range and every cell's cached value.
+def _cell_of(ref: str) -> tuple[int, int]:
+    from xlsxwriter.utility import xl_cell_to_rowcol
 
-    ``fmt(i, j, value)`` picks each cell's format. Returns the block's (rows, columns).
+    return xl_cell_to_rowcol(ref)
+
+
+def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: str, values: list[list[Any]],
+                 fmt: Callable[[int, int, Any], Any], spare_rows: int = 0, spare_cols: int = 0) -> tuple[int, int]:
+    """A block function spilling on the hidden Reken sheet, shown cell by cell at ``anchor``.
+
+    The spill carries every cell's cached value; each shown cell is
+    ``=IF(Reken!X="","",Reken!X)`` with the same cached value, and ``spare_rows`` /
+    ``spare_cols`` more such cells let the block grow (more wijken, more services).
+    ``fmt(i, j, value)`` picks each shown cell's format. Returns the block's (rows, columns).
     """
     rows, cols = len(values), max(len(r) for r in values)
-    ref = f"{xl_rowcol_to_cell(first_row, first_col)}:{xl_rowcol_to_cell(first_row + rows - 1, first_col + cols - 1)}"
-    pick = fmt or (lambda i, j, v: None)
+    r0, c0 = _cell_of(reken_anchor)
+    ref = f"{xl_rowcol_to_cell(r0, c0)}:{xl_rowcol_to_cell(r0 + rows - 1, c0 + cols - 1)}"
     first = values[0][0]
-    ws.write_dynamic_array_formula(ref, formula, pick(0, 0, first), "" if first is None else first)
+    reken.write_dynamic_array_formula(ref, formula, None, "" if first is None else first)
     for i, row in enumerate(values):
         for j in range(cols):
+            v = row[j] if j < len(row) else None
             if i == 0 and j == 0:
                 continue
-            v = row[j] if j < len(row) else None
-            f = pick(i, j, v)
             if v is None:
-                ws.write_blank(first_row + i, first_col + j, None, f)
-            elif isinstance(v, str):
-                ws.write_string(first_row + i, first_col + j, v, f)
+                continue
+            if isinstance(v, str):
+                reken.write_string(r0 + i, c0 + j, v)
             else:
-                ws.write_number(first_row + i, first_col + j, v, f)
+                reken.write_number(r0 + i, c0 + j, v)
+    t0, l0 = _cell_of(anchor)
+    for i in range(rows + spare_rows):
+        for j in range(cols + spare_cols):
+            v = values[i][j] if i < rows and j < len(values[i]) else None
+            src = f"{C.REKEN}!{xl_rowcol_to_cell(r0 + i, c0 + j)}"
+            # an empty result is cached as a no-break space: LibreOffice recalculates a formula
+            # cell whose cached value is empty (or blank XML text), and it cannot compute the
+            # spill (no Python); Excel shows "" after its first recalculation
+            _formula(ws, xl_rowcol_to_cell(t0 + i, l0 + j), f'=IF({src}="","",{src})', fmt(i, j, v), EMPTY if v is None else v)
     return rows, cols
 
 
@@ -196,16 +214,19 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         names = gemeenten(model)
         _lists(wb, sheets[C.LISTS], names, st)
         years_fc = list(range(origin + 1, origin + 6))
-        _forecast(wb, sheets[C.FORECAST], gemeente, names, list(range(first, origin + 1)) + years_fc, origin, st)
+        reken = sheets[C.REKEN]
+        reken.write_string("A1", "Rekenblad: de blokfuncties (een aanroep per blad); de andere bladen tonen deze waarden.")
+        reken.hide()
+        _forecast(wb, sheets[C.FORECAST], reken, gemeente, names, list(range(first, origin + 1)) + years_fc, origin, st)
         menu_rows = _menukaart(wb, sheets[C.MENUKAART], st)
         years, note = budget_years(today, origin + 1, last)
-        _budget(wb, sheets[C.BUDGET], gemeente, years, note, menu_rows, st)
+        _budget(wb, sheets[C.BUDGET], reken, gemeente, years, note, menu_rows, st)
         _start(sheets[C.START], bundle, origin, last, st)
         _data(sheets[C.DATA], gemeente, est, st)
-        _model(sheets[C.MODEL], bundle, st)
+        _model(sheets[C.MODEL], reken, bundle, st)
         _conf(sheets[C.CONF], st)
         for name, ws in sheets.items():
-            if name != C.LISTS:
+            if name not in (C.LISTS, C.REKEN):
                 _print_setup(ws, one_page=name == C.START)
         wb.close()
 
@@ -282,12 +303,12 @@ def _start(ws: Any, bundle: Any, origin: int, last: int, st: Any) -> None:
                 ws.set_row(i, 15 * max(1, len(text) // 120 + 1))
 
 
-def _forecast(wb: Any, ws: Any, gemeente: str, names: dict[str, str], years: list[int], origin: int, st: Any) -> None:
+def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str], years: list[int], origin: int, st: Any) -> None:
     n = len(years)
     last_col = 2 + n - 1
     ws.set_column("A:A", 2)
-    ws.set_column("B:B", 30)
-    ws.set_column(2, last_col, 10, st.count)
+    ws.set_column("B:B", 36)
+    ws.set_column(2, last_col, 11, st.count)
     ws.write_string("B2", "Wmo-clienten per wijk: waarneming en prognose", st.title)
     ws.write_string("B4", "Gemeente", st.label)
     ws.write_string(C.FORECAST_GEMEENTE, gemeente, st.input)
@@ -317,8 +338,10 @@ def _forecast(wb: Any, ws: Any, gemeente: str, names: dict[str, str], years: lis
         y = years[j - 1]
         return st.count_obs if (y <= origin and v is not None) else st.count
 
-    formula = f"=WMO_FORECAST_SHEET($C$4,{year_ref},$C$5,{C.MODEL_STAMP_NAME})"
-    rows, _ = _block(ws, top, 1, formula, values, fmt)
+    f = C.FORECAST
+    formula = f"=WMO_FORECAST_SHEET({f}!{_abs(C.FORECAST_GEMEENTE)},{f}!{year_ref},{f}!{_abs(C.FORECAST_CATEGORY)},{C.MODEL_STAMP_NAME})"
+    rows, _ = _shown_block(ws, C.FORECAST_BLOCK, reken, C.REKEN_FORECAST, formula, values, fmt,
+                           spare_rows=MAX_WIJKEN - (len(values) - 7))
     # observed years grey below the block too (conditional on the year header, so it follows edits)
     ws.conditional_format(top + 7, 2, top + 7 + MAX_WIJKEN, last_col, {
         "type": "formula", "criteria": f"=AND(C${row + 1}<={origin},C{top + 8}<>\"\")", "format": wb.add_format({"bg_color": "#E7E6E6"})})
@@ -338,7 +361,7 @@ def _forecast(wb: Any, ws: Any, gemeente: str, names: dict[str, str], years: lis
     ws.insert_chart(1, last_col + 2, chart)
 
 
-def _budget(wb: Any, ws: Any, gemeente: str, years: list[int], note: str, rows: list[Any], st: Any) -> None:
+def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note: str, rows: list[Any], st: Any) -> None:
     cats = list(load_category_shares())
     menu_values = [COLUMNS + OPTIONAL_COLUMNS] + [[getattr(r, c) for c in COLUMNS + OPTIONAL_COLUMNS] for r in rows]
     menu_values += [[None] * len(menu_values[0])] * (MENU_ROWS - len(menu_values))
@@ -347,7 +370,7 @@ def _budget(wb: Any, ws: Any, gemeente: str, years: list[int], note: str, rows: 
     ws.set_column("A:A", 2)
     ws.set_column("B:B", 30)
     ws.set_column("C:C", 13)
-    ws.set_column(3, 3 + 3 * (n + 1), 14, st.euro)
+    ws.set_column(3, 3 + 3 * (BUDGET_YEAR_CELLS + 1), 14, st.euro)
     ws.write_string("B2", "Begroting Wmo: basis en scenario per dienst en jaar", st.title)
     ws.write_string("B4", "Gemeente", st.label)
     _formula(ws, C.BUDGET_GEMEENTE, f"={C.FORECAST}!{C.FORECAST_GEMEENTE}", st.label, gemeente)
@@ -381,11 +404,15 @@ def _budget(wb: Any, ws: Any, gemeente: str, years: list[int], note: str, rows: 
     labels = [r[0] for r in values]
 
     def fmt(i: int, j: int, v: Any) -> Any:
-        label = labels[i]
+        label = labels[i] if i < len(labels) else None
         if label in ("Jaar", "Dienst"):
             return st.head if j < 2 else st.head_num
         if j < 2:
-            return st.sub_label if str(label).startswith("Subtotaal") else st.tot_label if str(label).startswith("Totaal") else st.label if j == 0 and label in ("Clienten per categorie",) else None
+            if str(label).startswith("Subtotaal"):
+                return st.sub_label
+            if str(label).startswith("Totaal"):
+                return st.tot_label
+            return st.label if j == 0 and label == "Clienten per categorie" else None
         if isinstance(v, str) and not v.startswith(udfs.PREFIX) and label not in ("Jaar",):
             return st.small
         if label in cats or str(label).startswith("Jaren na"):
@@ -396,8 +423,12 @@ def _budget(wb: Any, ws: Any, gemeente: str, years: list[int], note: str, rows: 
             return st.euro_tot
         return st.euro
 
-    formula = f"=WMO_BUDGET($C$4,{_abs(C.BUDGET_YEARS)},{C.MENU_NAME},{_abs(C.BUDGET_SCENARIO)},{C.MODEL_STAMP_NAME})"
-    nrows, _ = _block(ws, top, 1, formula, values, fmt)
+    b = C.BUDGET
+    formula = (f"=WMO_BUDGET({b}!{_abs(C.BUDGET_GEMEENTE)},{b}!{_abs(C.BUDGET_YEARS)},{C.MENU_NAME},{b}!{_abs(C.BUDGET_SCENARIO)},"
+               f"{C.MODEL_STAMP_NAME})")
+    widest = 2 + 3 * BUDGET_YEAR_CELLS + 2  # every year cell filled
+    nrows, _ = _shown_block(ws, f"B{top + 1}", reken, C.REKEN_BUDGET, formula, values, fmt, spare_rows=MENU_ROWS - len(rows),
+                            spare_cols=widest - len(values[0]))
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
     ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
                     "Clienten per categorie = prognose totaal x aandeel (HbH: eigen HbH-prognose). Bandbreedte: het totaal bij de onder- en "
@@ -415,7 +446,7 @@ def _budget(wb: Any, ws: Any, gemeente: str, years: list[int], note: str, rows: 
     ws.freeze_panes(top + 1, 3)
 
 
-def _model(ws: Any, bundle: Any, st: Any) -> None:
+def _model(ws: Any, reken: Any, bundle: Any, st: Any) -> None:
     ws.set_column("A:A", 2)
     ws.set_column("B:B", 44)
     ws.set_column("C:C", 60)
@@ -423,7 +454,8 @@ def _model(ws: Any, bundle: Any, st: Any) -> None:
     ws.write_string("B2", "Actief model", st.title)
     info = udfs.wmo_model_info()
     r0 = int(C.MODEL_INFO_BLOCK[1:]) - 1
-    nrows, _ = _block(ws, r0, 1, f"=WMO_MODEL_INFO({C.MODEL_STAMP_NAME})", info, lambda i, j, v: st.label if j == 0 else st.left)
+    nrows, _ = _shown_block(ws, C.MODEL_INFO_BLOCK, reken, C.REKEN_MODEL, f"=WMO_MODEL_INFO({C.MODEL_STAMP_NAME})", info,
+                            lambda i, j, v: st.label if j == 0 else st.left, spare_rows=6)
     top = r0 + nrows + 8  # room for a local model's extra rows
     ws.write_string(top - 1, 1, "Backtests van het landelijke model (alleen data t/m het oorsprongsjaar)", st.h2)
     rows = backtest_rows(bundle)

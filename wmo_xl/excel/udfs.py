@@ -182,7 +182,7 @@ def year_status(year: int, last_observed: int) -> str:
     beyond = year - last_observed
     if beyond <= 0:
         return "waarneming"
-    return "prognose" if beyond <= EXTRAPOLATION_AFTER else f"extrapolatie (>{EXTRAPOLATION_AFTER} jaar na data)"
+    return "prognose" if beyond <= EXTRAPOLATION_AFTER else "extrapolatie"
 
 
 # -------------------------------------------------------------------------- errors
