@@ -55,21 +55,27 @@ def decorated_udf_module(xu: types.ModuleType) -> types.ModuleType:
 
     Off Windows ``@xw.func`` is a no-op, so the imported module carries no ``__xlfunc__``.
     The copy is loaded from the same file with ``xw.func/arg/ret`` pointing at the real
-    ones and is never put into ``sys.modules``.
+    ones; ``sys.modules`` holds it only while it loads.
     """
     import xlwings as xw
 
     spec = importlib.util.find_spec(contract.UDF_MODULE)
     assert spec is not None and spec.origin is not None
     saved = (xw.func, xw.arg, xw.ret)
+    original = sys.modules.get(contract.UDF_MODULE)
     xw.func, xw.arg, xw.ret = xu.xlfunc, xu.xlarg, xu.xlret  # type: ignore[assignment]
     try:
         copy = importlib.util.spec_from_file_location(contract.UDF_MODULE, spec.origin)
         assert copy is not None and copy.loader is not None
         module = importlib.util.module_from_spec(copy)
+        sys.modules[contract.UDF_MODULE] = module  # dataclasses look their module up while it runs
         copy.loader.exec_module(module)
     finally:
         xw.func, xw.arg, xw.ret = saved  # type: ignore[assignment]
+        if original is None:
+            sys.modules.pop(contract.UDF_MODULE, None)
+        else:
+            sys.modules[contract.UDF_MODULE] = original
     return module
 
 
