@@ -156,6 +156,18 @@ def build_workbook_cmd(
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
 
 
+@app.command("setup-excel")
+def setup_excel_cmd(
+    workbook: Path = typer.Argument(..., help="The .xlsm to point at this Python (closed)."),
+    interpreter: Optional[Path] = typer.Option(None, "--interpreter", help="pythonw.exe to use (default: this Python's)."),
+) -> None:
+    """Write this Python's pythonw.exe into the workbook's xlwings.conf sheet (Interpreter_Win)."""
+    from .excel.setup import setup_excel
+
+    exe = setup_excel(workbook, interpreter)
+    typer.echo(f"{workbook.name}: Interpreter_Win = {exe}")
+
+
 @app.command()
 def retrain(
     workbook: Path = typer.Argument(..., help="The .xlsm with a Data sheet (closed; it is edited with openpyxl)."),
