@@ -86,3 +86,22 @@ def value(solution: Any, book: str, sheet: str, cell: str) -> Any:
                 arr = np.asarray(v.value if hasattr(v, "value") else v, dtype=object)
                 return _cell(arr[row - r0, c - c0]) if arr.ndim == 2 else _cell(arr.reshape(-1)[0])
     raise KeyError(k)
+
+
+def dependent_calls(xl: Any, inputs: dict[str, Any] | list[str]) -> dict[str, int]:
+    """UDF calls in the formulas that depend on the given cells: what Excel recalculates after
+    an edit (the formulas engine itself recalculates everything)."""
+    graph = xl.dsp.dmap
+    seen, stack = set(inputs), list(inputs)
+    while stack:
+        for m in graph.succ[stack.pop()]:
+            if m not in seen:
+                seen.add(m)
+                stack.append(m)
+    counts: dict[str, int] = {}
+    for node in seen:
+        for name in UDF_NAMES:
+            k = str(node).upper().count(name.upper() + "(")
+            if k:
+                counts[name] = counts.get(name, 0) + k
+    return counts
