@@ -1,6 +1,6 @@
 """wmo_xl: Wmo client forecasts per wijk and a cost menu card, for controllers in Excel.
 
-The core (this package minus :mod:`wmo_xl.udfs` and :mod:`wmo_xl.macros`) never imports
+The core (this package minus :mod:`wmo_xl.excel`) never imports
 xlwings; the CLI, the Excel layer and the tests all call the same functions.
 """
 
@@ -15,8 +15,8 @@ __all__ = ["WmoError", "__version__", "forecast", "forecast_interval", "forecast
 
 
 def main() -> None:
-    """Run by the workbook's buttons (the xlwings template's ``SampleCall`` imports the
-    module named like the workbook, ``wmo_xl``, and calls ``main``)."""
+    """What the buttons of older templates ran (xlwings' ``SampleCall``); current templates
+    call :mod:`wmo_xl.excel.macros` directly."""
     from .excel.macros import main as macro_main
 
     macro_main()
