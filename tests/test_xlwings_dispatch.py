@@ -110,19 +110,21 @@ def test_budget_for_an_unknown_gemeente_has_no_number_anywhere(xu) -> None:  # t
 # --------------------------------------------------------------------- which model
 def test_workbook_without_own_model_says_so(xu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     info = dict(map(tuple, xlfake.call(xu, "wmo_model_info", MISSING, workbook=ComWorkbook(str(tmp_path / "begroting.xlsm")))))
-    assert info["Model van deze werkmap"] == "landelijk model (deze werkmap heeft geen eigen model)"
+    assert info["Actief model"] == "landelijk model"
 
 
-def test_workbook_own_model_found_through_thisworkbook_not_clsid(xu, tmp_path: Path, bundle_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from wmo_xl.bundle import set_workbook_model
+def _own_model(monkeypatch: pytest.MonkeyPatch, book: Path, bundle_dir: Path) -> None:
+    """Record ``bundle_dir`` as the workbook's own (trusted) model, as which_model would."""
+    from wmo_xl.bundle import ModelChoice, choice
 
+    monkeypatch.setitem(choice._choices, str(book), ModelChoice(bundle_dir, f"eigen model ({bundle_dir.name})"))
+
+
+def test_workbook_own_model_found_through_thisworkbook_not_clsid(xu, tmp_path: Path, bundle_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     book = tmp_path / "Begroting 2027 (1).xlsm"  # any file name
-    set_workbook_model(book, bundle_dir)
-    try:
-        info = dict(map(tuple, xlfake.call(xu, "wmo_model_info", MISSING, workbook=ComWorkbook(str(book)))))
-    finally:
-        set_workbook_model(book, None)
-    assert info["Model van deze werkmap"].startswith("eigen model van deze werkmap")
+    _own_model(monkeypatch, book, bundle_dir)
+    info = dict(map(tuple, xlfake.call(xu, "wmo_model_info", MISSING, workbook=ComWorkbook(str(book)))))
+    assert info["Actief model"] == f"eigen model ({bundle_dir.name})"
 
 
 def test_onedrive_url_without_local_folder_is_stated(xu, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -130,22 +132,17 @@ def test_onedrive_url_without_local_folder_is_stated(xu, monkeypatch: pytest.Mon
         monkeypatch.delenv(var, raising=False)
     url = "https://d.docs.live.net/4c1c0ffee/Documenten/begroting.xlsm"
     info = dict(map(tuple, xlfake.call(xu, "wmo_model_info", MISSING, workbook=ComWorkbook(url))))
-    assert info["Model van deze werkmap"].startswith("landelijk model: eigen model niet gezocht, werkmap heeft geen lokaal pad")
+    assert info["Actief model"].startswith("landelijk model: eigen model niet gezocht, werkmap heeft geen lokaal pad")
     out = xlfake.call(xu, "wmo_forecast", "WK020203", 2021.0, MISSING, workbook=ComWorkbook(url))
     assert out == [[pytest.approx(wmo_xl.forecast("WK020203", 2021))]]  # the national model answers, and says so above
 
 
 def test_onedrive_url_with_synced_folder_maps_to_the_local_path(xu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundle_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from wmo_xl.bundle import set_workbook_model
-
     monkeypatch.setenv("OneDriveConsumer", str(tmp_path))
     (tmp_path / "Documenten").mkdir()
     local = tmp_path / "Documenten" / "begroting.xlsm"
     local.write_bytes(b"")
-    set_workbook_model(local, bundle_dir)
-    try:
-        url = "https://d.docs.live.net/4c1c0ffee/Documenten/begroting.xlsm"
-        info = dict(map(tuple, xlfake.call(xu, "wmo_model_info", MISSING, workbook=ComWorkbook(url))))
-    finally:
-        set_workbook_model(local, None)
-    assert info["Model van deze werkmap"].startswith("eigen model van deze werkmap")
+    _own_model(monkeypatch, local, bundle_dir)
+    url = "https://d.docs.live.net/4c1c0ffee/Documenten/begroting.xlsm"
+    info = dict(map(tuple, xlfake.call(xu, "wmo_model_info", MISSING, workbook=ComWorkbook(url))))
+    assert info["Actief model"] == f"eigen model ({bundle_dir.name})"

@@ -190,7 +190,7 @@ def build_workbook(out: str | Path = "workbook/wmo_xl.xlsm", model: str | Path |
 def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> None:
     bundle = get_bundle(model)
     est = bundle.model("totaal")
-    first, origin, last = int(est.first_year_), int(est.origin_), int(est.origin_ + est.max_horizon)
+    first, origin, last = int(est.first_year), int(est.origin), int(est.origin + est.max_horizon)
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties({"title": "wmo_xl: Wmo-prognose en begroting", "comments": "Bron: CBS (CC BY 4.0). Gemaakt met wmo-xl build-workbook."})
     wb.set_custom_property("wmo_xl_built_for", today.isoformat())
@@ -534,12 +534,12 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
                     "mag ook. Voorbeeldregels mag u overschrijven.", st.note_nowrap)
     header = ["wijk", "jaar", "clienten", "inwoners", "k65plus", "categorie"]
     ws.write_row(4, 0, header, st.head)
-    rows = sorted(est.gemeente_index_.get(gemeente, []), key=lambda j: str(est.wijken_[j]))[:2]
+    rows = sorted(est.gemeente_rows.get(gemeente, []), key=lambda j: str(est.codes[j]))[:2]
     for i, idx in enumerate(rows):
-        w = str(est.wijken_[idx])
-        y = int(est.last_year_[idx]) if est.last_year_[idx] == est.last_year_[idx] else est.origin_
-        v = est.observed_.get((w, y))
-        ws.write_row(5 + i, 0, [w, y, v if v is not None else "", float(est.inhabitants_[idx]), "", "totaal"])
+        w = str(est.codes[idx])
+        y = int(est.last_year[idx]) if est.last_year[idx] == est.last_year[idx] else est.origin
+        v = est.observed_value(idx, y)
+        ws.write_row(5 + i, 0, [w, y, v if v == v else "", float(est.inhabitants[idx]), "", "totaal"])
     ws.write_string(5, 12, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note_nowrap)
     ws.insert_button("I4", {"macro": C.RETRAIN_MACRO, "caption": C.RETRAIN_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": C.RESET_MACRO, "caption": C.RESET_CAPTION, "width": 220, "height": 32})

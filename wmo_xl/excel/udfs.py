@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
-from ..bundle import get_bundle, model_for_workbook
+from ..bundle import NATIONAL, ModelChoice, get_bundle, which_model
 from ..errors import WmoError
 
 NA = "#N/A"
@@ -122,15 +122,6 @@ def _years(value: Any) -> list[int]:
 
 
 # ---------------------------------------------------------------------- which model
-@dataclass(frozen=True)
-class ModelChoice:
-    """The model a calling workbook uses (None = the active, national, model) and a line
-    saying so, for WMO_MODEL_INFO and the sheets."""
-
-    path: Path | None
-    status: str
-
-
 def _caller_book() -> Any:
     """The calling workbook (``xw.Book.caller()``), or None outside Excel."""
     try:
@@ -147,20 +138,14 @@ def workbook_model(book: Any = None) -> ModelChoice:
     """
     book = book if book is not None else _caller_book()
     if book is None:
-        return ModelChoice(None, "landelijk model")
+        return which_model(None)
     try:
         fullname = str(book.fullname)
     except Exception as exc:  # xlwings could not map a OneDrive/SharePoint URL
-        return ModelChoice(None, f"landelijk model: eigen model niet gezocht, werkmap heeft geen lokaal pad ({_short(exc)})")
+        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap heeft geen lokaal pad ({_short(exc)})")
     if "://" in fullname:
-        return ModelChoice(None, f"landelijk model: eigen model niet gezocht, werkmap staat online ({fullname}) zonder lokale map")
-    try:
-        path = model_for_workbook(fullname)
-    except WmoError as exc:
-        return ModelChoice(None, f"landelijk model: eigen model geweigerd ({exc})")
-    if path is None:
-        return ModelChoice(None, "landelijk model (deze werkmap heeft geen eigen model)")
-    return ModelChoice(path, f"eigen model van deze werkmap ({Path(path).name})")
+        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap staat online ({fullname}) zonder lokale map")
+    return which_model(fullname)
 
 
 def _short(exc: Exception) -> str:
@@ -174,7 +159,7 @@ def _model() -> Path | None:
 def _reach(model: Path | None, category: str = "totaal") -> tuple[int, int, int]:
     """(first data year, last observed year, last year the model forecasts)."""
     est = get_bundle(model).model(category)
-    return int(est.first_year_), int(est.origin_), int(est.origin_ + est.max_horizon)
+    return int(est.first_year), int(est.origin), int(est.origin + est.max_horizon)
 
 
 def year_status(year: int, last_observed: int) -> str:
@@ -370,10 +355,9 @@ def wmo_model_info(stamp=None):  # no annotations: see module docstring
     from ..modelinfo import model_info_rows
 
     choice = workbook_model()
-    rows = model_info_rows(get_bundle(choice.path))
+    rows = model_info_rows(get_bundle(choice.path), status=choice.status)
     _, last, _ = _reach(choice.path)
-    rows.insert(1, ["Model van deze werkmap", choice.status])
-    rows.insert(2, ["Laatste CBS-waarneming", last])
+    rows.insert(1, ["Laatste CBS-waarneming", last])
     return rows
 
 
