@@ -402,9 +402,12 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     top = p0 + len(SCENARIO_FIELDS) + 1
     values = udfs.wmo_budget(gemeente, years + [None] * (BUDGET_YEAR_CELLS - n), menu_values, scen_values)
     labels = [r[0] for r in values]
+    width = len(values[0])
 
     def fmt(i: int, j: int, v: Any) -> Any:
         label = labels[i] if i < len(labels) else None
+        if j >= width:  # room for more years: plain until the block grows into it
+            return st.euro
         if label in ("Jaar", "Dienst"):
             return st.head if j < 2 else st.head_num
         if j < 2:
