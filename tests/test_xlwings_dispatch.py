@@ -146,3 +146,10 @@ def test_onedrive_url_with_synced_folder_maps_to_the_local_path(xu, tmp_path: Pa
     url = "https://d.docs.live.net/4c1c0ffee/Documenten/begroting.xlsm"
     info = dict(map(tuple, xlfake.call(xu, "wmo_model_info", MISSING, workbook=ComWorkbook(url))))
     assert info["Actief model"] == f"eigen model ({bundle_dir.name})"
+
+
+def test_budget_without_years_fills_its_shape_with_the_reason(xu) -> None:  # type: ignore[no-untyped-def]
+    years = ComRange([[2021.0, 2022.0]])
+    good = xlfake.call(xu, "wmo_budget", "GM0202", years, ComRange(menu_rows()), ComRange(scenario_rows()), MISSING)
+    out = xlfake.call(xu, "wmo_budget", "GM0202", ComRange([[None, None]]), ComRange(menu_rows()), ComRange(scenario_rows()), MISSING)
+    assert len(out) == len(good) and {v for r in out for v in r} == {"#N/A"}

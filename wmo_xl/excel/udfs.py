@@ -464,22 +464,31 @@ def wmo_budget(gemeente, years, menu, scenario=None, stamp=None):  # no annotati
     """
     from ..menukaart import load_category_shares
 
-    year_list = _years(years)
-    lines = _menu_lines(menu)
     cats = list(load_category_shares())
-    order = cats + sorted({ln.categorie for ln in lines} - set(cats))
-    n = len(year_list)
-    width = 2 + 3 * n + 2
-    height = _budget_height(lines, order, cats)
+    height, width = _budget_shape(years, menu, cats)
     try:
-        return _budget_block(_one(gemeente, "gemeente"), year_list, lines, order, cats, scenario, width)
+        year_list = _years(years)
+        lines = _menu_lines(menu)
+        order = cats + sorted({ln.categorie for ln in lines} - set(cats))
+        return _budget_block(_one(gemeente, "gemeente"), year_list, lines, order, cats, scenario, 2 + 3 * len(year_list) + 2)
     except Exception as exc:  # the whole block fails: every cell says why (no number survives)
         return _fill(height, width, _message(exc))
 
 
-def _budget_height(lines: list[_MenuLine], order: list[str], cats: list[str]) -> int:
-    groups = [c for c in order if any(ln.categorie == c for ln in lines)]
-    return 3 + 1 + 1 + len(cats) + 1 + 1 + len(lines) + len(groups) + 1 + 2
+def _budget_shape(years: Any, menu: Any, cats: list[str]) -> tuple[int, int]:
+    """Rows and columns the block has, from the raw cells (never raises), so that a block
+    that fails as a whole still covers every cell it would have filled."""
+    n = max(1, len(_flat(years)))
+    rows = _rows(menu) if menu is not None else []
+    header = [str(h).strip().lower() for h in rows[0]] if rows else []
+    col = header.index("categorie") if "categorie" in header else 2
+    services: list[str] = []
+    for raw in rows[1:]:
+        if all(_empty(v) for v in raw):
+            break
+        services.append(str(raw[col]).strip().lower() if len(raw) > col and not _empty(raw[col]) else "")
+    groups = len(set(services)) if services else 1
+    return 3 + 1 + 1 + len(cats) + 1 + 1 + max(1, len(services)) + groups + 1 + 2, 2 + 3 * n + 2
 
 
 def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: list[str], cats: list[str],
