@@ -73,3 +73,15 @@ def test_refuses_a_read_only_flag_even_for_root(book: Path) -> None:
 def test_refuses_a_relative_interpreter(book: Path) -> None:
     with pytest.raises(WmoError, match="absolute"):
         setup_excel(book, Path("pythonw.exe"))
+
+
+def test_cli_refuses_an_open_workbook_in_one_line(book: Path) -> None:
+    import subprocess
+    import sys
+
+    book.with_name("~$" + book.name).write_bytes(b"")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", "from wmo_xl.cli import main; main()", "setup-excel", str(book)],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    assert out.returncode == 2 and out.stderr.strip().startswith("error: ") and "open in Excel" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

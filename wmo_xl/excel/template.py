@@ -273,6 +273,9 @@ def _start(ws: Any, bundle: Any, origin: int, last: int, st: Any) -> None:
          "moet een uitzondering hebben voor pythonw.exe.", st.text),
         ("De functies (WMO_FORECAST, WMO_BUDGET, ...) zitten al in de werkmap: geen 'Functies importeren', geen toegang tot "
          "het VBA-objectmodel nodig. Tot Python er is, toont de werkmap de opgeslagen waarden van het landelijke model.", st.text),
+        ("Voor IT: Python rekent in pythonw.exe, door Excel gestart als COM-server van de gebruiker (UDF-server, registratie onder "
+         "HKEY_CURRENT_USER, geen beheerrechten). Nodig: macro's toegestaan (ondertekend, vertrouwde locatie of blokkering opgeheven), "
+         "een ASR-uitzondering voor pythonw.exe, en Python 3.11+ met dezelfde bitness als Office. Details: docs/install-windows.md.", st.text),
         ("", None),
         ("Zo gebruikt u het (5 stappen)", st.h2),
         ("1. Forecast: kies uw gemeente in de keuzelijst (cel C4). U ziet het gemeentetotaal met onder- en bovengrens en de "
