@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import wmo_xl
 from wmo_xl.excel import udfs
@@ -156,9 +158,6 @@ def test_clients_unknown_category(active_bundle) -> None:  # type: ignore[no-unt
 
 
 # --- totals never hide a failing figure ----------------------------------------------------
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 _figures = st.lists(st.one_of(st.floats(min_value=0, max_value=1e9), st.just("#WMO! menukaart row 2, column prijs: -3 is negative"),
                               st.just("#N/A"), st.none()), max_size=12)
 
