@@ -307,6 +307,14 @@ def test_update_train_forecast_end_to_end(fake: FakeCbs, tmp_path: Path, monkeyp
     names = wijk_names(model)
     assert names["WK0363AB"] == fake.truth.names["WK0363AB"] and wijk_name(" wk051801", model) == fake.truth.names["WK051801"]
     assert set(names) <= {w for w in fake.truth.names}
+    from wmo_xl.bundle import set_active_model
+    from wmo_xl.excel import udfs
+
+    set_active_model(model)
+    try:  # WMO_WIJKEN: name beside code
+        assert udfs.wmo_wijken("GM0363") == [[w, fake.truth.names[w]] for w in sorted(names) if w.startswith("WK0363")]
+    finally:
+        set_active_model(None)
     for cat in ("totaal", "hbh", "ondersteuning_thuis", "hulpmiddelen"):
         r = runner.invoke(app, ["forecast", "--model", str(model), "--gemeente", "GM0518", "--wijk", "WK0363AB",
                                 "--year", "2024", "--year", "2027", "--category", cat, "--format", "csv"])
