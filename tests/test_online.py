@@ -250,6 +250,24 @@ def test_a_refused_filter_falls_back_to_the_whole_table(tmp_path: Path) -> None:
     assert kwb["aantalinwoners"].notna().all() and kwb["codering_regio"].str.startswith("WK").all()
 
 
+def test_a_year_without_kwb_borrows_the_nearest(tmp_path: Path) -> None:
+    from fake_cbs import synthetic_cbs
+
+    catalog, tables, truth = synthetic_cbs()
+    no_2023 = [c for c in catalog if c["Identifier"] != IDS[("kwb", 2023, "")]]
+    with FakeCbs(no_2023, tables) as f:
+        update_data(tmp_path / "d", [2023, 2024], url=f.url, cache_dir=tmp_path / "c")
+    df = load_dir(tmp_path / "d")
+    assert df["inhabitants"].notna().all()
+    w = df[(df["wijk"] == "WK051801") & (df["category"] == "totaal")].set_index("year")["inhabitants"]
+    assert w[2023] == w[2024] == truth.inhabitants[("WK051801", 2024)]  # KWB 2024 lent to 2023
+    sources = json.loads((tmp_path / "d" / SOURCES_FILE).read_text(encoding="utf-8"))
+    assert sources["kwb_year_used_for"] == {"2023": 2024}
+    no_kwb = [c for c in catalog if not c["Title"].startswith("Kerncijfers")]
+    with FakeCbs(no_kwb, tables) as f, pytest.raises(WmoError, match="no 'Kerncijfers wijken en buurten' table"):
+        update_data(tmp_path / "e", url=f.url, cache_dir=tmp_path / "c")
+
+
 def test_second_run_uses_the_cache(fake: FakeCbs, updated: tuple[Path, object]) -> None:
     root, first = updated
     before = len(fake.requests)

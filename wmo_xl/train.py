@@ -98,6 +98,8 @@ def category_problem(rows: pd.DataFrame) -> str | None:
     """Why a category's rows cannot carry a model (None when they can)."""
     if rows.empty:
         return "no rows"
+    if rows["inhabitants"].notna().sum() == 0:
+        return "no inhabitants (KWB) for its wijken"
     observed = rows["clients"].notna()
     n_years = rows.loc[observed, "year"].nunique()
     if n_years < MIN_YEARS:
@@ -242,7 +244,8 @@ def train(
         models[cat] = WmoForecaster().fit(rows)
         years[cat] = sorted(int(y) for y in rows.loc[rows["clients"].notna(), "year"].unique())
     if "totaal" not in models:
-        raise WmoError("the training data hold no usable 'totaal' counts: pass --data with CBS Wmo files")
+        why = f" ({skipped['totaal']})" if "totaal" in skipped else ""
+        raise WmoError(f"the training data hold no usable 'totaal' counts{why}: pass --data with CBS Wmo files")
     results: list[BacktestResult] = []
     if run_backtests:
         totaal = df[df["category"] == "totaal"]

@@ -109,6 +109,21 @@ def to_cbs_layout(rows: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["categorie", "codering_regio", "perioden"]).reset_index(drop=True)
 
 
+def borrow_kwb_years(kwb: pd.DataFrame, years: list[int]) -> tuple[pd.DataFrame, dict[int, int]]:
+    """KWB rows for every Wmo year: a year without a KWB table takes the nearest KWB year
+    (the earlier one on a tie). Returns the rows and, per borrowing year, the year lent."""
+    have = sorted(int(y) for y in kwb["year"].unique())
+    borrowed: dict[int, int] = {}
+    extra = []
+    for y in years:
+        if y in have:
+            continue
+        src = min(have, key=lambda h: (abs(h - y), h > y))
+        borrowed[y] = src
+        extra.append(kwb[kwb["year"] == src].assign(year=y))
+    return (pd.concat([kwb, *extra], ignore_index=True) if extra else kwb), borrowed
+
+
 def carry_forward(kwb: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     """KWB features a year lacks entirely (income is published a year late; KWB 2024 dropped
     the low-income share) taken from the wijk's previous KWB year, so that no year's feature
@@ -192,6 +207,12 @@ def update_data(
             + ", ".join(f"{r.categorie} x{r.factor:.3f}" for r in nat.itertuples()))
     kwb_frames = [parsed[t.identifier] for t in tables if t.kind == "kwb"]
     kwb = pd.concat(kwb_frames, ignore_index=True) if kwb_frames else pd.DataFrame(columns=["wijk", "year", "gemeentenaam", "wijknaam"])
+    if kwb.empty:
+        raise WmoError(f"the CBS catalogue at {base} lists no 'Kerncijfers wijken en buurten' table for "
+                       f"{', '.join(map(str, offered))}: the model needs the inhabitants per wijk from it")
+    kwb, borrowed = borrow_kwb_years(kwb, sorted(set(wmo["year"])))
+    for y, src in sorted(borrowed.items()):
+        say(f"no KWB table for {y}: the features of KWB {src} are used")
     kwb, carried = carry_forward(kwb)
     for y, feats in sorted(carried.items()):
         say(f"KWB {y} has no {', '.join(feats)} (not yet published or dropped): the wijk's previous KWB value is used")
@@ -223,6 +244,7 @@ def update_data(
         "url": base, "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "licence": "CC BY 4.0, Bron: CBS",
         "features_carried_forward": {str(y): f for y, f in sorted(carried.items())},
+        "kwb_year_used_for": {str(y): src for y, src in sorted(borrowed.items())},
         "tables": [{"id": t.identifier, "title": t.title, "kind": t.kind, "year": t.year, "method": t.method,
                     "modified": t.modified, "use": "link" if t is link_orig else "data"} for t in todo],
     }
