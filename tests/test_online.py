@@ -268,6 +268,32 @@ def test_a_year_without_kwb_borrows_the_nearest(tmp_path: Path) -> None:
         update_data(tmp_path / "e", url=f.url, cache_dir=tmp_path / "c")
 
 
+def test_older_years_are_linked_for_fitting_but_shown_as_published(updated: tuple[Path, object], tmp_path: Path) -> None:
+    """Training on an older folder (original method) and a fetched one: the fit sees linked
+    counts, an observed year still returns the CBS figure exactly."""
+    import shutil
+
+    from conftest import make_cbs_frame, write_data_dir
+
+    from wmo_xl.forecast import forecast_table
+    from wmo_xl.train import train
+
+    old = make_cbs_frame(years=[2019, 2020], n_wijk=4)
+    old_dir = write_data_dir(tmp_path / "old", old)
+    new_dir = tmp_path / "new"
+    shutil.copytree(updated[0] / "data", new_dir)
+    factor = pd.read_csv(new_dir / LINK_FILE).set_index(["categorie", "gemeente"]).loc[("totaal", "NL"), "factor"]
+    train([old_dir, new_dir], tmp_path / "linked", run_backtests=False)
+    (new_dir / LINK_FILE).unlink()
+    train([old_dir, new_dir], tmp_path / "plain", run_backtests=False)
+    wijk = "WK010103"
+    published = float(old.loc[(old["codering_regio"] == wijk) & (old["perioden"] == 2020), "wmoclienten"].iloc[0])
+    linked = forecast_table([wijk], [2020, 2025], model=tmp_path / "linked").set_index("year")["clients"]
+    plain = forecast_table([wijk], [2020, 2025], model=tmp_path / "plain").set_index("year")["clients"]
+    assert linked[2020] == plain[2020] == published  # the observation, exactly
+    assert linked[2025] / plain[2025] == pytest.approx(factor, rel=0.03)  # the forecast starts from the linked level
+
+
 def test_second_run_uses_the_cache(fake: FakeCbs, updated: tuple[Path, object]) -> None:
     root, first = updated
     before = len(fake.requests)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from .bundle import write_bundle
 from .data import CATEGORIES, combine, load_dir
 from .cbs.link import link_dirs
 from .errors import WmoError
+from .fitted import FittedForecast, observed_matrix
 from .model import WmoForecaster
 
 DEFAULT_DATA = Path("../shared/data/cbs")
@@ -55,6 +57,18 @@ def wijk_names_of(dirs: list[Path]) -> dict[str, str]:
     names = pd.concat(frames, ignore_index=True).dropna()
     names = names.sort_values("perioden", kind="stable").drop_duplicates("codering_regio", keep="last")
     return dict(zip(names["codering_regio"].str.strip(), names["wijknaam"].str.strip()))
+
+
+def with_published(fc: FittedForecast, rows: pd.DataFrame) -> FittedForecast:
+    """The fitted forecast with its observed years holding the counts as CBS published them.
+
+    The model is fitted on counts linked across the 2024 method break (one level, so the
+    break is not read as growth); a year with an observation still returns the published
+    figure exactly. Without a link the two are the same.
+    """
+    obs = rows[rows["clients"].notna()]
+    cells = {(str(w), int(y)): float(c) for w, y, c in obs[["wijk", "year", "clients"]].itertuples(index=False)}
+    return dataclasses.replace(fc, observed=observed_matrix(fc.codes, fc.first_year, fc.origin, cells))
 
 
 def complete_features(rows: pd.DataFrame, category: str, say: Callable[[str], None]) -> pd.DataFrame:
@@ -224,7 +238,9 @@ def train(
     say = progress or (lambda _msg: None)
     say("reading CBS data")
     dirs = [Path(d) for d in (data_dir if isinstance(data_dir, list) else [data_dir])]
-    df = combine(link_dirs(dirs, [load_dir(d) for d in dirs]))
+    frames = [load_dir(d) for d in dirs]
+    published = combine(frames)  # the counts as CBS published them (observed years show these)
+    df = combine(link_dirs(dirs, frames))  # on one method level across the 2024 break (fitting)
     models: dict[str, WmoForecaster] = {}
     years: dict[str, list[int]] = {}
     skipped: dict[str, str] = {}
@@ -271,7 +287,7 @@ def train(
     }
     manifest = _jsonable(manifest)
     say("writing bundle")
-    forecasts = {c: m.forecast_ for c, m in models.items()}
+    forecasts = {c: with_published(m.forecast_, published[published["category"] == c]) for c, m in models.items()}
     known = {str(w) for fc in forecasts.values() for w in fc.codes}
     wijknamen = {c: n for c, n in wijk_names_of(dirs).items() if c in known}
     path = write_bundle(out, forecasts, manifest, gemeentenamen=gemeentenamen, wijknamen=wijknamen, card=model_card(manifest, table))
