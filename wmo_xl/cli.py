@@ -159,8 +159,9 @@ def refresh(
         typer.echo(f"  {cat}: years {yrs[0]}-{yrs[-1]} ({len(yrs)}), {manifest['n_wijken'][cat]} wijken")
     for cat, why in (manifest.get("categories_skipped") or {}).items():
         typer.echo(f"  {cat}: not modelled ({why})")
-    typer.echo(f"use it: wmo-xl forecast --model {path} ...; in Excel set WMO_XL_MODEL={path} before opening the workbook, "
-               f"or rebuild the template with: wmo-xl build-workbook --model {path}")
+    typer.echo(f"use it: wmo-xl forecast --model {path} ...; for Excel set the environment variable WMO_XL_MODEL={path} "
+               f"and start Excel again (the workbook's functions then use it); "
+               f"'wmo-xl build-workbook --model {path}' also fills a new template's cached values from it")
 
 
 def _years(spec: str) -> list[int]:
