@@ -1,0 +1,460 @@
+"""The zero-install workbook (wmo-xl export-workbook): LAMBDA names, native formulas, errors, rendering.
+
+Every check recalculates the written file with the ``formulas`` package with nothing
+registered: what it computes is what the file itself says, and it is compared with the
+core (``forecast_table``, ``costs.budget``, the ``wmo_cost`` UDF) and the CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from wmo_xl.bundle import national_bundle_path, set_active_model
+from wmo_xl.cli import main
+from wmo_xl.costs import Scenario, budget
+from wmo_xl.forecast import forecast_table
+from wmo_xl.menukaart import load_menu
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+try:  # the UDF module moves into wmo_xl.excel
+    from wmo_xl.excel.udfs import wmo_cost
+except ImportError:  # pragma: no cover - before the move
+    from wmo_xl.udfs import wmo_cost
+
+HAS_NATIONAL = (national_bundle_path() / "manifest.json").is_file()
+needs_national = pytest.mark.skipif(not HAS_NATIONAL, reason="national model bundle not present")
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    old = sys.argv
+    sys.argv = ["wmo-xl", *argv]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# ------------------------------------------------------------------ recalculation helpers
+def is_error(v: Any) -> bool:
+    from formulas.tokens.operand import XlError
+
+    return isinstance(v, XlError) or (isinstance(v, str) and v.startswith("#"))
+
+
+def scalar(v: Any) -> Any:
+    v = v.value if hasattr(v, "value") else v
+    v = np.asarray(v, dtype=object).reshape(-1)[0]
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def with_test_sheet(path: Path, cells: dict[str, str], out: Path) -> Path:
+    """A copy of ``path`` with a sheet 'Test' holding the given formulas (a user's own formulas)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Test")
+    for ref, formula in cells.items():
+        if ":" in ref:
+            from openpyxl.worksheet.formula import ArrayFormula
+
+            ws[ref.split(":")[0]] = ArrayFormula(ref, formula)
+        else:
+            ws[ref] = formula
+    wb.save(out)
+    return out
+
+
+def model_of(path: Path) -> Any:
+    import formulas
+
+    return formulas.ExcelModel().loads(str(path)).finish()
+
+
+def key(path: Path, sheet: str, cell: str) -> str:
+    return f"'[{path.name}]{sheet.upper()}'!{cell}"
+
+
+def formula_cells(path: Path) -> dict[tuple[str, str], str]:
+    wb = openpyxl.load_workbook(path)
+    return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "f"}
+
+
+def header_column(ws: Any, name: str) -> tuple[int, int]:
+    """(row, column) of a header cell by its text."""
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value == name:
+                return c.row, c.column
+    raise AssertionError(f"no header {name!r} on {ws.title}")
+
+
+def totaal_rows(path: Path) -> dict[str, list[str]]:
+    """Budget rows labelled 'Totaal ...' -> their cells with a formula."""
+    ws = openpyxl.load_workbook(path)["Budget"]
+    out = {}
+    for row in ws.iter_rows():
+        label = row[1].value if len(row) > 1 else None
+        if isinstance(label, str) and label.startswith("Totaal"):
+            out[label] = [c.coordinate for c in row[2:] if isinstance(c.value, str) and c.value.startswith("=")]
+    return out
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> Path:
+    """Export of GM0202 from the synthetic bundle (years 2016-2022), through the CLI."""
+    from wmo_xl.excel.export import export_workbook
+
+    out = tmp_path_factory.mktemp("exp") / "proefstad.xlsx"
+    return export_workbook(["GM0202", "GM0101"], out, model=bundle_dir, years=list(range(2016, 2023)))
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interface example: wmo-xl export-workbook --gemeente GM0518 --years 2017-2023 --out FILE."""
+    if not HAS_NATIONAL:
+        pytest.skip("national model bundle not present")
+    out = tmp_path_factory.mktemp("nat") / "gm0518.xlsx"
+    old = sys.argv
+    sys.argv = ["wmo-xl", "export-workbook", "--gemeente", "GM0518", "--years", "2017-2023", "--out", str(out)]
+    try:
+        main()
+    except SystemExit as exc:
+        assert not exc.code
+    finally:
+        sys.argv = old
+    return out
+
+
+# ------------------------------------------------------------------ the file
+def test_macro_free_xlsx_with_names_and_sheets(synthetic: Path) -> None:
+    with zipfile.ZipFile(synthetic) as z:
+        names = z.namelist()
+        types = z.read("[Content_Types].xml").decode()
+    assert not any("vbaProject" in n for n in names) and "macroEnabled" not in types
+    wb = openpyxl.load_workbook(synthetic)
+    assert wb.sheetnames == ["Forecast", "Budget", "Menukaart", "Model", "Prognose", "Aandelen"]
+    assert all(ws.sheet_state == "visible" for ws in wb.worksheets)
+    defined = wb.defined_names
+    for name in ("WMO_FORECAST", "WMO_RANGE", "WMO_COST", "WMO_FORECAST_CAT", "WMO_RANGE_CAT", "WMO_CLIENTS"):
+        assert defined[name].attr_text.startswith("_xlfn.LAMBDA(")
+    params = {n: re.findall(r"_xlpm\.(\w+)", defined[n].attr_text.split(",IF(")[0].split(",CHOOSE(")[0]) for n in ("WMO_FORECAST", "WMO_RANGE", "WMO_COST")}
+    assert params["WMO_FORECAST"][:2] == ["wijk", "jaar"] and params["WMO_RANGE"][:2] == ["wijk", "jaar"]
+    assert params["WMO_COST"][:4] == ["dienst", "clienten", "menukaart", "jaar"]
+    # the Menukaart name covers the Excel table including its header row
+    sheet, ref = next(iter(defined["Menukaart"].destinations))
+    table = wb[sheet].tables["tblMenukaart"]
+    assert sheet == "Menukaart" and ref.replace("$", "") == table.ref
+    first = wb[sheet][ref.replace("$", "").split(":")[0]]
+    assert first.value == "dienst"
+
+
+def test_sheet_cells_use_classic_functions_only(synthetic: Path) -> None:
+    """No LAMBDA name and no function newer than Excel 2016 in the sheets' own cells."""
+    newer = re.compile(r"WMO_|LAMBDA|_xlfn|XLOOKUP|LET\(|FILTER\(|CHOOSEROWS|\bIFS\(|TEXTJOIN|CONCAT\(")
+    cells = formula_cells(synthetic)
+    assert len(cells) > 300
+    assert not [(k, f) for k, f in cells.items() if newer.search(f)]
+
+
+def test_every_formula_has_its_cached_value(synthetic: Path) -> None:
+    cached = openpyxl.load_workbook(synthetic, data_only=True)
+    sol = model_of(synthetic).calculate()
+    cells = formula_cells(synthetic)
+    bad = []
+    for (sheet, ref), _ in cells.items():
+        got, want = scalar(sol[key(synthetic, sheet, ref)]), cached[sheet][ref].value
+        want = "" if want is None else want
+        same = got == want or (isinstance(want, (int, float)) and isinstance(got, (int, float)) and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9))
+        if not same:
+            bad.append((sheet, ref, got, want))
+    assert not bad, bad[:5]
+    assert not any(is_error(cached[s][r].value) for s, r in cells)
+
+
+@needs_national
+def test_national_cached_values_equal_recalculation(user_cells: dict[str, Any]) -> None:
+    """Every formula of the interface example file: its cached value is what it computes."""
+    original = user_cells["path"].with_name("gm0518.xlsx")
+    cached = openpyxl.load_workbook(original, data_only=True)
+    cells = formula_cells(original)
+    bad = []
+    for sheet, ref in cells:
+        got, want = cell(user_cells, ref, sheet), cached[sheet][ref].value
+        want = "" if want is None else want
+        if not (got == want or (isinstance(want, float) and isinstance(got, float) and math.isclose(got, want, rel_tol=1e-9))):
+            bad.append((sheet, ref, got, want))
+    assert len(cells) > 500 and not bad, bad[:5]
+
+
+def test_forecast_sheet_marks_observed_and_extrapolated_years(synthetic: Path, bundle_dir: Path) -> None:
+    ws = openpyxl.load_workbook(synthetic, data_only=True)["Forecast"]
+    row, col = header_column(ws, "Jaar")
+    years = [ws.cell(row, c).value for c in range(col + 1, col + 8)]
+    ahead = [ws.cell(row + 1, c).value for c in range(col + 1, col + 8)]
+    status = [ws.cell(row + 2, c).value for c in range(col + 1, col + 8)]
+    assert years == list(range(2016, 2023)) and ahead == [y - 2018 for y in years]
+    assert status == ["waarneming"] * 3 + ["prognose"] * 3 + ["extrapolatie"]
+    assert ws.cell(row + 3, col + 1).fill.fgColor.rgb != ws.cell(row + 3, col + 4).fill.fgColor.rgb  # observed shaded
+    # the wijk grid shows the gemeente's wijken with the core's numbers; a suppressed count is '.'
+    table = forecast_table(["GM0202"], list(range(2016, 2023)), model=bundle_dir)
+    assert ws.cell(row + 3, col + 4).value == pytest.approx(table["clients"].iloc[3], rel=1e-12)
+    grid = {ws.cell(r, 2).value: [ws.cell(r, c).value for c in range(3, 10)] for r in range(row + 8, ws.max_row + 1) if ws.cell(r, 2).value}
+    assert len(grid) == 12 and all(k.startswith("WK0202") for k in grid)
+    assert any("." in v for v in grid.values())  # WK020200 2018 is suppressed in the fixture
+
+
+def test_protection_inputs_unlocked_data_locked(synthetic: Path) -> None:
+    wb = openpyxl.load_workbook(synthetic)
+    for name in ("Forecast", "Budget", "Model", "Prognose", "Aandelen"):
+        assert wb[name].protection.sheet and not wb[name].protection.password
+    fc, bu = wb["Forecast"], wb["Budget"]
+    assert not fc["C4"].protection.locked and fc["C4"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert not bu["D5"].protection.locked and bu["D5"].fill.fgColor.rgb.endswith("FFF2CC")  # a budget year
+    r, c = header_column(bu, "waarde")
+    assert all(not bu.cell(r + i, c).protection.locked for i in range(1, 9))  # scenario parameters
+    assert bu["D30"].protection.locked and fc["D12"].protection.locked
+    me = wb["Menukaart"]
+    r, c = header_column(me, "prijs")
+    assert me.cell(r + 1, c).fill.fgColor.rgb.endswith("FFF2CC")
+
+
+def test_overwrite_refused_without_force_and_backup_kept(tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "mijn.xlsx"
+    out.write_bytes(b"my own work")
+    argv = ["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--years", "2017-2020", "--out", str(out)]
+    code, _, err = run(argv, capsys)
+    assert code == 2 and "exists" in err and "--force" in err and out.read_bytes() == b"my own work"
+    code, stdout, _ = run(argv + ["--force"], capsys)
+    assert code == 0 and "written" in stdout
+    backups = list(tmp_path.glob("mijn.backup-*.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == b"my own work"
+    assert zipfile.is_zipfile(out) and not list(tmp_path.glob(".*tmp"))
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--gemeente", "GM9999"], "unknown gemeente GM9999"),
+    (["--gemeente", "WK010101"], "not a gemeente code"),
+    (["--gemeente", "GM0101", "--years", "2010-2020"], "year 2010 outside"),
+    (["--gemeente", "GM0101", "--all"], "not both"),
+    ([], "no gemeente given"),
+])
+def test_bad_input_one_line(tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str) -> None:
+    code, _, err = run(["export-workbook", "--model", str(bundle_dir), "--out", str(tmp_path / "x.xlsx"), *extra], capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_out_must_be_xlsx(tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--out", str(tmp_path / "x.xlsm")], capsys)
+    assert code == 2 and ".xlsx" in err
+
+
+# ------------------------------------------------------------------ the interface, checked as specified
+@pytest.fixture(scope="module")
+def user_cells(national: Path) -> dict[str, Any]:
+    """Users' own formulas on an added sheet: forecasts, ranges, costs, errors (one recalculation)."""
+    old = sys.argv
+    buf = io.StringIO()
+    from contextlib import redirect_stdout
+
+    sys.argv = ["wmo-xl", "forecast", "--gemeente", "GM0518", "--year", "2020", "--format", "csv"]
+    try:
+        with redirect_stdout(buf):
+            main()
+    except SystemExit as exc:
+        assert not exc.code
+    finally:
+        sys.argv = old
+    cli = pd.read_csv(io.StringIO(buf.getvalue()))
+    exact = forecast_table(list(cli["wijk"]) + ["GM0518"], [2020])
+    cells: dict[str, str] = {}
+    for i, w in enumerate(exact["wijk"], start=1):
+        cells[f"A{i}"] = f'=WMO_FORECAST("{w}",2020)'
+        cells[f"B{i}"] = f'=INDEX(WMO_RANGE("{w}",2020),1,1)'
+        cells[f"C{i}"] = f'=INDEX(WMO_RANGE("{w}",2020),1,2)'
+        cells[f"D{i}"] = f'=WMO_FORECAST_CAT("{w}",2020,"totaal")'
+    cells["F1:G1"] = f'=WMO_RANGE("{exact["wijk"].iloc[0]}",2020)'  # the 1 x 2 result as an array formula
+    ws = openpyxl.load_workbook(national, data_only=True)["Menukaart"]
+    r0, _ = header_column(ws, "dienst")
+    menu_rows = [[c.value for c in row] for row in ws.iter_rows(min_row=r0, max_row=r0 + len(load_menu().rows), max_col=12)]
+    services = [r[0] for r in menu_rows[1:]]
+    for i, sv in enumerate(services, start=1):
+        cells[f"H{i}"] = f'=WMO_COST("{sv}",1000,Menukaart,2025)'
+        cells[f"I{i}"] = f'=WMO_COST("{sv}",37.5,Menukaart,0)'
+    errors = {"K1": '=WMO_FORECAST("WK999999",2020)', "K2": f"=SUM(K1,A1)", "K3": '=INDEX(WMO_RANGE("WK999999",2020),1,1)',
+              "K4": "=SUM(K3,A1:A3)", "K5": '=WMO_FORECAST("WK051801",1990)', "K6": '=WMO_COST("geen_dienst",10,Menukaart,2025)',
+              "K7": '=WMO_COST("hbh_zin",-1,Menukaart,2025)', "K8": '=WMO_FORECAST_CAT("WK051801",2020,"zorg")',
+              "K9": '=SUM(A1,WMO_FORECAST("WK999999",2020))'}
+    cells.update(errors)
+    budget_ws = openpyxl.load_workbook(national, data_only=True)["Budget"]
+    r_years, _ = header_column(budget_ws, "Begrotingsjaren (geel = invullen)")
+    years = [budget_ws.cell(r_years, c).value for c in range(4, 9)]
+    names_cells = {}
+    for i, row in enumerate(load_menu().rows):
+        for j, y in enumerate(years):
+            ref = f"{openpyxl.utils.get_column_letter(13 + j)}{i + 1}"
+            names_cells[(row.dienst, y)] = ref
+            cells[ref] = f'=WMO_COST("{row.dienst}",WMO_CLIENTS("GM0518",{y},"{row.categorie}"),Menukaart,{y})'
+    path = with_test_sheet(national, cells, national.with_name("user.xlsx"))
+    xl = model_of(path)
+    sol = xl.calculate()
+    return {"path": path, "xl": xl, "sol": sol, "cli": cli, "exact": exact, "menu_rows": menu_rows, "services": services,
+            "errors": errors, "names_cells": names_cells, "years": years}
+
+
+def cell(u: dict[str, Any], ref: str, sheet: str = "Test") -> Any:
+    return scalar(u["sol"][key(u["path"], sheet, ref)])
+
+
+@needs_national
+def test_interface_forecast_and_range_equal_cli(user_cells: dict[str, Any]) -> None:
+    u = user_cells
+    for i, row in enumerate(u["exact"].itertuples(), start=1):
+        assert cell(u, f"A{i}") == pytest.approx(row.clients, rel=1e-9) and cell(u, f"D{i}") == cell(u, f"A{i}")
+        assert cell(u, f"B{i}") == pytest.approx(row.lower, rel=1e-9) and cell(u, f"C{i}") == pytest.approx(row.upper, rel=1e-9)
+    assert u["exact"]["wijk"].iloc[-1] == "GM0518" and cell(u, f"B{len(u['exact'])}") < cell(u, f"A{len(u['exact'])}")
+    for i, row in enumerate(u["cli"].itertuples(), start=1):  # the CLI prints one decimal
+        got = (round(cell(u, f"A{i}"), 1), round(cell(u, f"B{i}"), 1), round(cell(u, f"C{i}"), 1))
+        assert got == pytest.approx((row.clients, row.lower, row.upper), abs=0.051)
+    spill = np.asarray(u["sol"][key(u["path"], "Test", "F1:G1")].value, dtype=object).reshape(-1)
+    assert list(spill) == [cell(u, "B1"), cell(u, "C1")]
+
+
+@needs_national
+def test_interface_cost_equals_udf_on_the_same_rows(user_cells: dict[str, Any]) -> None:
+    u = user_cells
+    for i, sv in enumerate(u["services"], start=1):
+        assert cell(u, f"H{i}") == pytest.approx(wmo_cost(sv, 1000, u["menu_rows"], 2025), rel=1e-9)
+        assert cell(u, f"I{i}") == pytest.approx(wmo_cost(sv, 37.5, u["menu_rows"], None), rel=1e-9)
+
+
+@needs_national
+def test_interface_unknown_wijk_is_an_error_and_so_is_its_sum(user_cells: dict[str, Any]) -> None:
+    u = user_cells
+    assert isinstance(cell(u, "A1"), float) and cell(u, "A1") >= 0
+    assert all(is_error(cell(u, ref)) for ref in u["errors"]), {ref: cell(u, ref) for ref in u["errors"]}
+
+
+@needs_national
+def test_interface_price_edit_moves_every_totaal_row(user_cells: dict[str, Any]) -> None:
+    path, xl = user_cells["path"], user_cells["xl"]
+    me = openpyxl.load_workbook(path)["Menukaart"]
+    r, c = header_column(me, "prijs")
+    totals = totaal_rows(path)
+    assert {"Totaal basis", "Totaal scenario"} <= set(totals) and len(totals) >= 6
+    outputs = [key(path, "Budget", ref) for refs in totals.values() for ref in refs]
+    for row in (r + 1, r + len(load_menu().rows)):  # the first and the last service
+        price_cell = f"{openpyxl.utils.get_column_letter(c)}{row}"
+        price = me[price_cell].value
+        inp = key(path, "Menukaart", price_cell)
+        base = xl.calculate(inputs={inp: price}, outputs=outputs)
+        up = xl.calculate(inputs={inp: price * 1.1}, outputs=outputs)
+        bad = xl.calculate(inputs={inp: "abc"}, outputs=outputs)
+        for k in outputs:
+            b, v = scalar(base[k]), scalar(up[k])
+            assert isinstance(b, float) and v > b, (k, b, v)
+            assert is_error(scalar(bad[k])), k
+    xl.calculate(inputs={inp: price}, outputs=outputs)
+
+
+@needs_national
+def test_cells_names_and_budget_agree(user_cells: dict[str, Any]) -> None:
+    """The Budget sheet's cells, the LAMBDA names and wmo_xl's own budget: 1e-9 relative."""
+    u = user_cells
+    national = u["path"]
+    cached = openpyxl.load_workbook(national.with_name("gm0518.xlsx"), data_only=True)["Budget"]
+    years = u["years"]
+    params = {}
+    r_par, c_par = header_column(cached, "parameter")
+    for i in range(1, 9):
+        k, val = cached.cell(r_par + i, c_par).value, cached.cell(r_par + i, c_par + 1).value
+        if val is not None:
+            params[k] = val
+    ref = budget("GM0518", years, load_menu(), Scenario(**params)).set_index(["dienst", "jaar"])
+    menu = {row.dienst for row in load_menu().rows}
+    for title, measure, total in (("Kosten basis (EUR)", "basis", "Totaal basis"), ("Kosten scenario (EUR)", "scenario", "Totaal scenario")):
+        r = header_column(cached, title)[0] + 2
+        seen = 0
+        while cached.cell(r, 2).value != total:
+            dienst = cached.cell(r, 2).value
+            if dienst in menu:
+                seen += 1
+                for j, y in enumerate(years):
+                    coord = cached.cell(r, 4 + j).coordinate
+                    want = ref.loc[(dienst, y), measure]
+                    assert cached[coord].value == pytest.approx(want, rel=1e-9)
+                    assert cell(u, coord, "Budget") == pytest.approx(want, rel=1e-9)
+                    if measure == "basis":
+                        assert cell(u, u["names_cells"][(dienst, y)]) == pytest.approx(want, rel=1e-9)
+            r += 1
+        assert seen == len(menu)
+        assert [cell(u, cached.cell(r, 4 + j).coordinate, "Budget") for j in range(5)] == pytest.approx(
+            [ref.xs(y, level="jaar")[measure].sum() for y in years], rel=1e-9)
+
+
+@needs_national
+def test_scenario_parameter_out_of_range_fails_the_totals(user_cells: dict[str, Any]) -> None:
+    national, xl = user_cells["path"], user_cells["xl"]
+    bu = openpyxl.load_workbook(national)["Budget"]
+    r, c = header_column(bu, "parameter")
+    row = next(r + i for i in range(1, 9) if bu.cell(r + i, c).value == "indexatie")
+    ref = bu.cell(row, c + 1).coordinate
+    totals = totaal_rows(national)
+    outputs = [key(national, "Budget", ref) for ref in totals["Totaal scenario"]]
+    for bad in (0.9, "4%x"):
+        sol = xl.calculate(inputs={key(national, "Budget", ref): bad}, outputs=outputs)
+        assert all(is_error(scalar(sol[k])) for k in outputs)
+    sol = xl.calculate(inputs={key(national, "Budget", ref): bu[ref].value}, outputs=outputs)
+    assert all(isinstance(scalar(sol[k]), float) for k in outputs)
+
+
+@needs_national
+def test_one_gemeente_is_small(national: Path) -> None:
+    assert national.stat().st_size < 300_000
+
+
+# ------------------------------------------------------------------ LibreOffice
+def _render(path: Path, tmp: Path) -> str:
+    """Convert with LibreOffice, recalculating everything on load (its own numbers, not the cache)."""
+    profile = tmp / "lo" / "user"
+    profile.mkdir(parents=True)
+    (profile / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">'
+        "<value>0</value></prop></item></oor:items>", encoding="utf-8")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp / 'lo'}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp), str(path)], check=True, capture_output=True, timeout=180)
+    pdf = tmp / (path.stem + ".pdf")
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-l", "4", str(pdf), str(tmp / "page")], check=True, timeout=120)
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(any(shutil.which(t) is None for t in ("soffice", "pdftotext", "pdftoppm")), reason="LibreOffice/poppler not installed")
+def test_libreoffice_shows_numbers_and_no_error_cell(synthetic: Path, tmp_path: Path) -> None:
+    text = _render(synthetic, tmp_path)
+    bad = [ln for ln in text.splitlines() if re.search(r"Err:\d+|#N/A|#VALUE!|#NAME\?|#REF!|#DIV/0!|#NUM!", ln)]
+    assert not bad, bad[:5]
+    assert "Totaal basis" in text and "Totaal scenario ondergrens (80%)" in text and "Proefstad" in text
+    assert len(re.findall(r"€ [\d,]{5,}", text)) > 100
+    assert len(list(tmp_path.glob("page-*.png"))) >= 3
