@@ -23,7 +23,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from wmo_xl.bundle import national_bundle_path, set_active_model
+from wmo_xl.bundle import national_bundle_path
 from wmo_xl.cli import main
 from wmo_xl.costs import Scenario, budget
 from wmo_xl.forecast import forecast_table
@@ -181,7 +181,7 @@ def test_every_formula_has_its_cached_value(synthetic: Path) -> None:
     sol = model_of(synthetic).calculate()
     cells = formula_cells(synthetic)
     bad = []
-    for (sheet, ref), _ in cells.items():
+    for sheet, ref in cells:
         got, want = scalar(sol[key(synthetic, sheet, ref)]), cached[sheet][ref].value
         want = "" if want is None else want
         same = got == want or (isinstance(want, (int, float)) and isinstance(got, (int, float)) and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9))
@@ -301,7 +301,7 @@ def user_cells(national: Path) -> dict[str, Any]:
     for i, sv in enumerate(services, start=1):
         cells[f"H{i}"] = f'=WMO_COST("{sv}",1000,Menukaart,2025)'
         cells[f"I{i}"] = f'=WMO_COST("{sv}",37.5,Menukaart,0)'
-    errors = {"K1": '=WMO_FORECAST("WK999999",2020)', "K2": f"=SUM(K1,A1)", "K3": '=INDEX(WMO_RANGE("WK999999",2020),1,1)',
+    errors = {"K1": '=WMO_FORECAST("WK999999",2020)', "K2": "=SUM(K1,A1)", "K3": '=INDEX(WMO_RANGE("WK999999",2020),1,1)',
               "K4": "=SUM(K3,A1:A3)", "K5": '=WMO_FORECAST("WK051801",1990)', "K6": '=WMO_COST("geen_dienst",10,Menukaart,2025)',
               "K7": '=WMO_COST("hbh_zin",-1,Menukaart,2025)', "K8": '=WMO_FORECAST_CAT("WK051801",2020,"zorg")',
               "K9": '=SUM(A1,WMO_FORECAST("WK999999",2020))'}
@@ -374,7 +374,34 @@ def test_interface_price_edit_moves_every_totaal_row(user_cells: dict[str, Any])
             b, v = scalar(base[k]), scalar(up[k])
             assert isinstance(b, float) and v > b, (k, b, v)
             assert is_error(scalar(bad[k])), k
+    # an empty, negative or Dutch-text price is refused the same way (never read as 0)
+    import schedula
+
+    for value in (schedula.EMPTY, -1.0, "32,40"):
+        sol = xl.calculate(inputs={inp: value}, outputs=outputs)
+        assert all(is_error(scalar(sol[k])) for k in outputs), value
     xl.calculate(inputs={inp: price}, outputs=outputs)
+
+
+@needs_national
+def test_forecast_sheet_follows_category_input(user_cells: dict[str, Any]) -> None:
+    """Switching the Forecast sheet to hbh shows the HbH model's gemeente and wijk figures."""
+    path, xl = user_cells["path"], user_cells["xl"]
+    ws = openpyxl.load_workbook(path)["Forecast"]
+    r_year, _ = header_column(ws, "Jaar")
+    r_grid, _ = header_column(ws, "Wijk")
+    years = [ws.cell(r_year, c).value for c in range(3, 10)]
+    outputs = [key(path, "Forecast", ws.cell(r, c).coordinate) for r in (r_year + 3, r_grid + 1) for c in range(3, 10)]
+    outputs.append(key(path, "Forecast", ws.cell(r_grid + 1, 2).coordinate))
+    sol = xl.calculate(inputs={key(path, "Forecast", "C5"): "hbh"}, outputs=outputs)
+    got = [scalar(sol[k]) for k in outputs]
+    wijk = got[-1]
+    hbh = forecast_table(["GM0518", wijk], [y for y in years if y >= 2017], "hbh")
+    assert wijk.startswith("WK0518")
+    assert got[:7] == pytest.approx(list(hbh["clients"].iloc[:7]), rel=1e-9)
+    want = [v if np.isfinite(v) else "." for v in hbh["clients"].iloc[7:]]  # a suppressed CBS count shows '.'
+    assert [g if isinstance(g, str) else pytest.approx(g, rel=1e-9) for g in got[7:14]] == want
+    xl.calculate(inputs={key(path, "Forecast", "C5"): "totaal"}, outputs=outputs)
 
 
 @needs_national

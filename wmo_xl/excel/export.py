@@ -15,7 +15,6 @@ every total over them fails too (sums over error cells are errors, never smaller
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import tempfile
@@ -24,17 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
-from ..costs import Scenario, cost, scenario_cost
 from ..errors import WmoError
-from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow, load_menu
+from ..menukaart import MenuRow, load_menu
 from . import export_layout as L
 from . import export_names as N
+from .export_budget import MENU_COLUMNS, MENU_HEADER_ROW, write_budget
 from .export_data import ExportData, gather
 
-MENU_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
-MENU_HEADER_ROW = 2  # 0-based: the header is in Excel row 3
 INPUT_COLUMNS = {"aandeel": "input_pct0", "verzilveringsgraad": "input_pct0", "eenheden_per_client_per_jaar": "input_dec",
                  "prijs": "input_dec", "prijsjaar": "input_num", "indexatie": "input_pct"}
 
@@ -73,36 +70,6 @@ def export_workbook(
     return out
 
 
-def _num(v: float) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)
-
-
-def _put(ws: Any, r: int, c: int, v: Any, fmt: Any = None) -> None:
-    """A value cell; NaN (no CBS value) becomes '.' as in CBS tables, never 0."""
-    if v is None:
-        ws.write_blank(r, c, None, fmt)
-    elif isinstance(v, str):
-        ws.write_string(r, c, v, fmt)
-    elif _num(v):
-        ws.write_number(r, c, v, fmt)
-    else:
-        ws.write_string(r, c, ".", fmt)
-
-
-def _fml(ws: Any, r: int, c: int, formula: str, fmt: Any, value: Any) -> None:
-    """A formula with its cached value (NaN shows as '.', like the formula's own result)."""
-    ws.write_formula(r, c, formula, fmt, value if isinstance(value, str) or _num(value) else ".")
-
-
-def _abs(r: int, c: int) -> str:
-    return xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
-
-
-def _status(year: int, data: ExportData) -> str:
-    d = year - data.last_observed
-    return "waarneming" if d <= 0 else "prognose" if d <= L.EXTRAPOLATION_HORIZON else "extrapolatie"
-
-
 def write(path: Path, data: ExportData) -> None:
     """All sheets of the export into ``path`` (a new file)."""
     wb = xlsxwriter.Workbook(str(path))
@@ -121,7 +88,7 @@ def write(path: Path, data: ExportData) -> None:
     menu = load_menu()
     _menukaart(wb, ws_me, menu.rows, st)
     _forecast(ws_fc, data, gem_list, st)
-    _budget(ws_bu, data, menu.rows, st)
+    write_budget(ws_bu, data, menu.rows, st)
     for name, text in N.all_names().items():
         wb.define_name(name, text)
     for ws in (ws_fc, ws_bu, ws_me, ws_mo, ws_ta, ws_sh):
@@ -147,7 +114,7 @@ def _table(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     for title, c0 in zip(["Clienten", "Ondergrens (80%)", "Bovengrens (80%)"], starts):
         ws.write_string(2, c0, title, st["h2"])
         for j, y in enumerate(data.years):
-            ws.write_string(3, c0 + j, _status(y, data), st["status"])
+            ws.write_string(3, c0 + j, L.status(y, data.last_observed), st["status"])
             ws.write_number(4, c0 + j, y, st["head_num"])
     first = 5
     for i, row in enumerate(data.rows):
@@ -155,13 +122,13 @@ def _table(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
         ws.write_row(r, 0, [row.key, row.gemeente, row.categorie, row.code, row.niveau])
         for c0, values in zip(starts, (row.clients, row.lower, row.upper)):
             for j, (y, v) in enumerate(zip(data.years, values)):
-                _put(ws, r, c0 + j, v, st["dec_obs"] if y <= data.last_observed else st["dec"])
+                L.put(ws, r, c0 + j, v, st["dec_obs"] if y <= data.last_observed else st["dec"])
     last = first + len(data.rows) - 1
     for name, col in [(N.KEY, 0), ("WmoGemeente", 1), ("WmoCategorie", 2), ("WmoCode", 3)]:
-        wb.define_name(name, f"={L.TABLE}!{_abs(first, col)}:{_abs(last, col)}")
-    wb.define_name(N.YEARS, f"={L.TABLE}!{_abs(4, starts[0])}:{_abs(4, starts[0] + n - 1)}")
+        wb.define_name(name, f"={L.TABLE}!{L.absolute(first, col)}:{L.absolute(last, col)}")
+    wb.define_name(N.YEARS, f"={L.TABLE}!{L.absolute(4, starts[0])}:{L.absolute(4, starts[0] + n - 1)}")
     for name, c0 in zip([N.CLIENTS, N.LOWER, N.UPPER], starts):
-        wb.define_name(name, f"={L.TABLE}!{_abs(first, c0)}:{_abs(last, c0 + n - 1)}")
+        wb.define_name(name, f"={L.TABLE}!{L.absolute(first, c0)}:{L.absolute(last, c0 + n - 1)}")
     ws.set_column(0, 0, 16)
     ws.set_column(1, 4, 10)
     ws.set_column(5, starts[2] + n, 11)
@@ -180,18 +147,21 @@ def _shares(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     for i, (g, c) in enumerate(keys):
         ws.write_row(4 + i, 0, [f"{g}|{c}", g, c])
         for j, v in enumerate(data.shares[(g, c)]):
-            _put(ws, 4 + i, 3 + j, v, st["share"])
+            L.put(ws, 4 + i, 3 + j, v, st["share"])
     last = 4 + len(keys) - 1
-    wb.define_name(N.SHARE_KEY, f"={L.SHARES}!{_abs(4, 0)}:{_abs(last, 0)}")
-    wb.define_name(N.SHARE_YEARS, f"={L.SHARES}!{_abs(3, 3)}:{_abs(3, 3 + len(data.years) - 1)}")
-    wb.define_name(N.SHARE, f"={L.SHARES}!{_abs(4, 3)}:{_abs(last, 3 + len(data.years) - 1)}")
+    wb.define_name(N.SHARE_KEY, f"={L.SHARES}!{L.absolute(4, 0)}:{L.absolute(last, 0)}")
+    wb.define_name(N.SHARE_YEARS, f"={L.SHARES}!{L.absolute(3, 3)}:{L.absolute(3, 3 + len(data.years) - 1)}")
+    wb.define_name(N.SHARE, f"={L.SHARES}!{L.absolute(4, 3)}:{L.absolute(last, 3 + len(data.years) - 1)}")
     ws.set_column(0, 0, 20)
     ws.set_column(1, 2, 13)
     ws.freeze_panes(4, 3)
 
 
-def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> str:
-    """Which model, its years and source, the names and the Excel they need; returns the gemeente list range."""
+def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str, str]:
+    """Which model, its years and source, the names and the Excel they need.
+
+    Returns the ranges of the gemeente list: codes, and codes with names.
+    """
     m = data.manifest
     prov = m.get("data_provenance") or {}
     prov = prov if isinstance(prov, dict) else {}
@@ -220,12 +190,12 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> str:
     for i, (label, value, note) in enumerate(rows):
         r = 4 + i
         ws.write_string(r, 1, label, st["label"])
-        _put(ws, r, 2, value, st["int_left"] if isinstance(value, int) else None)
+        L.put(ws, r, 2, value, st["int_left"] if isinstance(value, int) else None)
         ws.write_string(r, 3, note, st["note"])
         if label == "Laatste waarneming":
-            wb.define_name("WmoLaatsteWaarneming", f"={L.MODEL}!{_abs(r, 2)}")
+            wb.define_name("WmoLaatsteWaarneming", f"={L.MODEL}!{L.absolute(r, 2)}")
         if label.startswith("Extrapolatie"):
-            wb.define_name("WmoHorizon", f"={L.MODEL}!{_abs(r, 2)}")
+            wb.define_name("WmoHorizon", f"={L.MODEL}!{L.absolute(r, 2)}")
     r = 4 + len(rows) + 1
     ws.write_string(r, 1, "Functies voor eigen formules (Microsoft 365 / Excel 2024)", st["h2"])
     ws.write_row(r + 1, 1, ["functie", "betekenis"], st["head"])
@@ -245,12 +215,8 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> str:
     ws.set_column(2, 2, 60)
     ws.set_column(3, 3, 80)
     first, last = g0 + 2, g0 + 1 + len(data.gemeenten)
-    return f"{L.MODEL}!{_abs(first, 1)}:{_abs(last, 2)}"
-
-
-def _menu_ref(name: str, n_rows: int) -> str:
-    col = xl_col_to_name(MENU_COLUMNS.index(name))
-    return f"{L.MENU}!${col}${MENU_HEADER_ROW + 2}:${col}${MENU_HEADER_ROW + 1 + n_rows}"
+    return (f"={L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 1)}",
+            f"{L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 2)}")
 
 
 def _menukaart(wb: Any, ws: Any, rows: list[MenuRow], st: dict[str, Any]) -> None:
@@ -282,7 +248,7 @@ def _menukaart(wb: Any, ws: Any, rows: list[MenuRow], st: dict[str, Any]) -> Non
     ws.freeze_panes(MENU_HEADER_ROW + 1, 1)
 
 
-def _forecast(ws: Any, data: ExportData, gem_list: str, st: dict[str, Any]) -> None:
+def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str, Any]) -> None:
     """Gemeente total with its 80% range and the wijk grid of the chosen gemeente and category."""
     g0, c0 = data.gemeenten[0], "totaal"
     years = data.years
@@ -293,9 +259,10 @@ def _forecast(ws: Any, data: ExportData, gem_list: str, st: dict[str, Any]) -> N
     ws.write_string(1, 1, "Wmo-clienten per wijk: waarneming en prognose (bij ongewijzigd beleid)", st["title"])
     ws.write_string(3, 1, "Gemeente", st["label"])
     ws.write_string(3, 2, g0, st["input"])
-    ws.data_validation(3, 2, 3, 2, {"validate": "list", "source": "=" + gem_list.split(":")[0] + ":" + gem_list.split(":")[1].replace("$C", "$B"),
+    codes, names = gem_list
+    ws.data_validation(3, 2, 3, 2, {"validate": "list", "source": codes,
                                     "error_title": "Onbekende gemeente", "error_message": "Kies een gemeentecode uit de lijst (blad Model)."})
-    ws.write_formula(3, 3, f"=IFERROR(VLOOKUP($C$4,{gem_list},2,FALSE),\"\")", st["label"], data.names.get(g0, g0))
+    ws.write_formula(3, 3, f'=IFERROR(VLOOKUP($C$4,{names},2,FALSE),"")', st["label"], data.names.get(g0, g0))
     ws.write_string(4, 1, "Categorie", st["label"])
     ws.write_string(4, 2, c0, st["input"])
     ws.data_validation(4, 2, 4, 2, {"validate": "list", "source": list(data.categories)})
@@ -318,14 +285,14 @@ def _forecast(ws: Any, data: ExportData, gem_list: str, st: dict[str, Any]) -> N
               ("Bovengrens (80%)", N.UPPER, g_row.upper)]
     for j, y in enumerate(years):
         col = xl_col_to_name(2 + j)
-        ws.write_formula(hr + 1, 2 + j, f"={col}${hr + 1}-WmoLaatsteWaarneming", st["int"], y - data.last_observed)
-        ws.write_formula(hr + 2, 2 + j, f'=IF({col}{hr + 2}<=0,"waarneming",IF({col}{hr + 2}<=WmoHorizon,"prognose","extrapolatie"))',
-                         st["status"], _status(y, data))
-        fmt = st["count_obs"] if y <= data.last_observed else st["count_extra"] if _status(y, data) == "extrapolatie" else st["count"]
+        ahead, state = L.status_formula(f"{col}${hr + 1}", f"{col}{hr + 2}")
+        ws.write_formula(hr + 1, 2 + j, ahead, st["int"], y - data.last_observed)
+        ws.write_formula(hr + 2, 2 + j, state, st["status"], L.status(y, data.last_observed))
+        fmt = st["count_obs"] if y <= data.last_observed else st["count_extra"] if L.status(y, data.last_observed) == "extrapolatie" else st["count"]
         for k, (label, block, values) in enumerate(labels):
             ws.write_string(hr + 3 + k, 1, label, st["label"] if k == 0 else None)
             v = f"INDEX({block},$C$6,MATCH({col}${hr + 1},{N.YEARS},0))"
-            _fml(ws, hr + 3 + k, 2 + j, f'=IF(ISNUMBER({v}),{v},".")', fmt, values[j])
+            L.formula(ws, hr + 3 + k, 2 + j, f'=IF(ISNUMBER({v}),{v},".")', fmt, values[j])
     gr = hr + 7
     ws.write_string(gr, 1, "Wijk", st["head"])
     for j, y in enumerate(years):
@@ -338,214 +305,7 @@ def _forecast(ws: Any, data: ExportData, gem_list: str, st: dict[str, Any]) -> N
         ws.write_formula(r, 1, f'=IF({i}<=$C$7,INDEX(WmoCode,$C$6+{i}),"")', None, w.code if w else "")
         for j, y in enumerate(years):
             col = xl_col_to_name(2 + j)
-            fmt = st["count_obs"] if y <= data.last_observed else st["count_extra"] if _status(y, data) == "extrapolatie" else st["count"]
+            fmt = st["count_obs"] if y <= data.last_observed else st["count_extra"] if L.status(y, data.last_observed) == "extrapolatie" else st["count"]
             v = f"INDEX({N.CLIENTS},$C$6+{i},MATCH({col}${gr + 1},{N.YEARS},0))"
-            _fml(ws, r, 2 + j, f'=IF($B{r + 1}="","",IF(ISNUMBER({v}),{v},"."))', fmt, w.clients[j] if w else "")
+            L.formula(ws, r, 2 + j, f'=IF($B{r + 1}="","",IF(ISNUMBER({v}),{v},"."))', fmt, w.clients[j] if w else "")
     ws.freeze_panes(hr + 1, 2)
-
-
-def _budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any]) -> tuple[int, int]:
-    """Base, scenario and difference per service and year, subtotals, totals and the 80% range in euros."""
-    future = [y for y in data.years if y > data.last_observed]
-    years = (future or data.years)[:5] if future else data.years[-5:]
-    n = len(years)
-    g = data.gemeenten[0]
-    n_menu = len(rows)
-    ws.set_column(0, 0, 2)
-    ws.set_column(1, 1, 34)
-    ws.set_column(2, 2, 13)
-    ws.set_column(3, 3 + n, 15)
-    ws.set_column(3 + n, 3 + n, 15)
-    ws.write_string(1, 1, "Begroting Wmo: basis en scenario per dienst en jaar", st["title"])
-    ws.write_string(3, 1, "Gemeente", st["label"])
-    ws.write_formula(3, 2, f"={L.FORECAST}!$C$4", st["label"], g)
-    ws.write_string(3, 3, "kies de gemeente op blad Forecast", st["note"])
-    ws.write_string(4, 1, "Begrotingsjaren (geel = invullen)", st["label"])
-    year_cells = []
-    for j, y in enumerate(years):
-        ws.write_number(4, 3 + j, y, st["input_num"])
-        year_cells.append(f"{xl_col_to_name(3 + j)}$5")
-    ws.data_validation(4, 3, 4, 3 + n - 1, {"validate": "integer", "criteria": "between", "minimum": data.years[0],
-                                            "maximum": data.years[-1], "error_title": "Jaar buiten de prognosetabel",
-                                            "error_message": f"Kies een jaar van {data.years[0]} t/m {data.years[-1]}."})
-    ws.write_string(5, 1, "Jaren na laatste waarneming")
-    ws.write_string(6, 1, "Status")
-    for j, y in enumerate(years):
-        col = xl_col_to_name(3 + j)
-        ws.write_formula(5, 3 + j, f"={col}$5-WmoLaatsteWaarneming", st["int"], y - data.last_observed)
-        ws.write_formula(6, 3 + j, f'=IF({col}6<=0,"waarneming",IF({col}6<=WmoHorizon,"prognose","extrapolatie"))',
-                         st["status"], _status(y, data))
-    # scenario parameters: the value typed, and the value used (empty = as the base; out of range = #VALUE!)
-    ws.write_string(8, 1, "Scenarioparameters", st["h2"])
-    ws.write_row(9, 1, ["parameter", "waarde", "gebruikt", "toelichting"], st["head"])
-    used: dict[str, str] = {}
-    scen_fields: dict[str, Any] = {}
-    for i, (key, default, note, blank, check) in enumerate(L.SCENARIO):
-        r = 10 + i
-        cell = f"$C${r + 1}"
-        ws.write_string(r, 1, key)
-        fmt = st["input_pct"] if isinstance(check, tuple) and key != "substitutie_kostenfactor" else st["input_num"] if check is None else st["input"]
-        _put(ws, r, 2, default, fmt)
-        blank_txt = f'"{blank}"' if isinstance(blank, str) else repr(blank)
-        if check == "text":
-            formula = f'=IF({cell}="","",{cell}&"")'
-        elif check is None:
-            formula = f'=IF({cell}="","",IF(ISNUMBER({cell}),IF({cell}=INT({cell}),{cell},#VALUE!),#VALUE!))'
-        else:
-            lo, hi = check
-            formula = f"=IF({cell}=\"\",{blank_txt},IF(ISNUMBER({cell}),IF(AND({cell}>={lo},{cell}<={hi}),{cell},#VALUE!),#VALUE!))"
-        value = default if default is not None else blank
-        _fml(ws, r, 3, formula, st["pct"] if isinstance(check, tuple) and key != "substitutie_kostenfactor" else None, value)
-        ws.write_string(r, 4, note, st["note"])
-        used[key] = f"$D${r + 1}"
-        if default is not None:
-            scen_fields[key] = default
-    scenario = Scenario(**scen_fields)
-    # clients: gemeente total with its range, and per cost category (total x share)
-    top = 10 + len(L.SCENARIO) + 1
-    ws.write_string(top, 1, "Wmo-clienten", st["head"])
-    ws.write_string(top, 2, "", st["head"])
-    for j, y in enumerate(years):
-        ws.write_formula(top, 3 + j, f"={year_cells[j]}", st["head_num"], y)
-    g_row = data.row(g, "totaal")
-    yi = [data.years.index(y) for y in years]
-    totals = {"clients": [g_row.clients[k] for k in yi], "lower": [g_row.lower[k] for k in yi], "upper": [g_row.upper[k] for k in yi]}
-    t_rows = {}
-    for k, (label, block, key) in enumerate([("Clienten gemeente (prognose)", N.CLIENTS, "clients"),
-                                             ("Clienten ondergrens (80%)", N.LOWER, "lower"),
-                                             ("Clienten bovengrens (80%)", N.UPPER, "upper")]):
-        r = top + 1 + k
-        t_rows[key] = r + 1
-        ws.write_string(r, 1, label)
-        for j in range(n):
-            v = f'INDEX({block},MATCH($C$4&"|totaal",{N.KEY},0),MATCH({year_cells[j]},{N.YEARS},0))'
-            _fml(ws, r, 3 + j, f"={v}", st["count"], totals[key][j])
-    cat_first = top + 4
-    clients: dict[tuple[str, int], float] = {}
-    for i, cat in enumerate(data.share_categories):
-        r = cat_first + i
-        ws.write_string(r, 1, cat)
-        for j, y in enumerate(years):
-            share = data.shares[(g, cat)][yi[j]]
-            clients[(cat, y)] = totals["clients"][j] * share
-            col = xl_col_to_name(3 + j)
-            sv = f'INDEX({N.SHARE},MATCH($C$4&"|"&$B{r + 1},{N.SHARE_KEY},0),MATCH({year_cells[j]},{N.SHARE_YEARS},0))'
-            _fml(ws, r, 3 + j, f"={col}${t_rows['clients']}*{sv}", st["count"], clients[(cat, y)])
-    cat_last = cat_first + len(data.share_categories) - 1
-    cat_range = f"$B${cat_first + 1}:$B${cat_last + 1}"
-
-    def menu(name: str, r: int) -> str:
-        return f"INDEX({_menu_ref(name, n_menu)},MATCH($B{r + 1},{_menu_ref('dienst', n_menu)},0))"
-
-    def guard(r: int) -> str:
-        checks = []
-        for name, rule in N.COST_CHECKS.items():
-            v = menu(name, r)
-            checks += [f"ISNUMBER({v})", rule.format(v=v)]
-        return f"AND({','.join(checks)})"
-
-    def base_formula(r: int, j: int) -> str:
-        col = xl_col_to_name(3 + j)
-        c = f"INDEX({col}${cat_first + 1}:{col}${cat_last + 1},MATCH($C{r + 1},{cat_range},0))"
-        value = (f"{c}*({menu('aandeel', r)}*{menu('verzilveringsgraad', r)}*{menu('eenheden_per_client_per_jaar', r)}"
-                 f"*{menu('prijs', r)}*(1+{menu('indexatie', r)})^({year_cells[j]}-{menu('prijsjaar', r)}))")
-        return f"=IF({guard(r)},{value},#VALUE!)"
-
-    def scen_formula(r: int, j: int) -> str:
-        col = xl_col_to_name(3 + j)
-        y = year_cells[j]
-        c = f"INDEX({col}${cat_first + 1}:{col}${cat_last + 1},MATCH($C{r + 1},{cat_range},0))"
-        cf = (f'IF(AND($C{r + 1}="hbh",{used["hbh_extra_clienten"]}<>0,OR({used["hbh_vanaf_jaar"]}="",{y}>={used["hbh_vanaf_jaar"]})),'
-              f'1+{used["hbh_extra_clienten"]},1)')
-        kf = (f'IF(AND($C{r + 1}="begeleiding",{used["substitutie_aandeel"]}<>0,OR({used["substitutie_vanaf_jaar"]}="",'
-              f'{y}>={used["substitutie_vanaf_jaar"]})),1-{used["substitutie_aandeel"]}+{used["substitutie_aandeel"]}*'
-              f'{used["substitutie_kostenfactor"]},1)')
-        verz = f'IF({used["verzilveringsgraad"]}="",{menu("verzilveringsgraad", r)},{used["verzilveringsgraad"]})'
-        idx = f'IF({used["indexatie"]}="",{menu("indexatie", r)},{used["indexatie"]})'
-        value = (f"{c}*{cf}*({menu('aandeel', r)}*{verz}*{menu('eenheden_per_client_per_jaar', r)}"
-                 f"*{menu('prijs', r)}*(1+{idx})^({y}-{menu('prijsjaar', r)}))*{kf}")
-        return f"=IF({guard(r)},{value},#VALUE!)"
-
-    order = [row for cat in data.share_categories for row in rows if row.categorie == cat]
-    r = cat_last + 2
-    block_totals: dict[str, int] = {}
-    values: dict[str, dict[str, list[float]]] = {"basis": {}, "scenario": {}, "verschil": {}}
-    for row in order:
-        values["basis"][row.dienst] = [cost(row, clients[(row.categorie, y)], y) for y in years]
-        values["scenario"][row.dienst] = [scenario_cost(row, clients[(row.categorie, y)], y, scenario) for y in years]
-        values["verschil"][row.dienst] = [s - b for s, b in zip(values["scenario"][row.dienst], values["basis"][row.dienst])]
-    cells: dict[tuple[str, str], int] = {}
-    for block, title, total_label in [("basis", "Kosten basis (EUR)", "Totaal basis"),
-                                      ("scenario", "Kosten scenario (EUR)", "Totaal scenario"),
-                                      ("verschil", "Verschil scenario - basis (EUR)", "Verschil totaal")]:
-        r += 1
-        ws.write_string(r, 1, title, st["h2"])
-        r += 1
-        ws.write_row(r, 1, ["Dienst", "Categorie"], st["head"])
-        for j, y in enumerate(years):
-            ws.write_formula(r, 3 + j, f"={year_cells[j]}", st["head_num"], y)
-        r += 1
-        sub_rows = []
-        grand = [0.0] * n
-        for cat in data.share_categories:
-            cat_rows = [row for row in order if row.categorie == cat]
-            if not cat_rows:
-                continue
-            first = r
-            sub = [0.0] * n
-            for row in cat_rows:
-                cells[(block, row.dienst)] = r
-                ws.write_string(r, 1, row.dienst)
-                _fml(ws, r, 2, f"=INDEX({_menu_ref('categorie', n_menu)},MATCH($B{r + 1},{_menu_ref('dienst', n_menu)},0))",
-                     None, row.categorie)
-                for j in range(n):
-                    v = values[block][row.dienst][j]
-                    sub[j] += v
-                    if block == "basis":
-                        formula = base_formula(r, j)
-                    elif block == "scenario":
-                        formula = scen_formula(r, j)
-                    else:
-                        col = xl_col_to_name(3 + j)
-                        formula = f"={col}{cells[('scenario', row.dienst)] + 1}-{col}{cells[('basis', row.dienst)] + 1}"
-                    _fml(ws, r, 3 + j, formula, st["euro"], v)
-                r += 1
-            ws.write_string(r, 1, f"Subtotaal {cat}", st["sub_label"])
-            ws.write_string(r, 2, "", st["sub_label"])
-            for j in range(n):
-                col = xl_col_to_name(3 + j)
-                _fml(ws, r, 3 + j, f"=SUM({col}{first + 1}:{col}{r})", st["euro_sub"], sub[j])
-                grand[j] += sub[j]
-            sub_rows.append(r + 1)
-            r += 1
-        ws.write_string(r, 1, total_label, st["tot_label"])
-        ws.write_string(r, 2, "", st["tot_label"])
-        for j in range(n):
-            col = xl_col_to_name(3 + j)
-            _fml(ws, r, 3 + j, "=" + "+".join(f"{col}{s}" for s in sub_rows), st["euro_tot"], grand[j])
-        block_totals[block] = r + 1
-        values[block]["__total__"] = grand
-        r += 1
-    # the 80% range in euros: costs are linear in the gemeente total, so scale the total
-    r += 1
-    ws.write_string(r, 1, "Bandbreedte (80%) in euro", st["h2"])
-    r += 1
-    ws.write_string(r, 1, "", st["head"])
-    ws.write_string(r, 2, "", st["head"])
-    for j, y in enumerate(years):
-        ws.write_formula(r, 3 + j, f"={year_cells[j]}", st["head_num"], y)
-    r += 1
-    for block in ("basis", "scenario"):
-        for bound, label in (("lower", "ondergrens"), ("upper", "bovengrens")):
-            ws.write_string(r, 1, f"Totaal {block} {label} (80%)", st["tot_label"])
-            ws.write_string(r, 2, "", st["tot_label"])
-            for j in range(n):
-                col = xl_col_to_name(3 + j)
-                v = values[block]["__total__"][j] * totals[bound][j] / totals["clients"][j]
-                _fml(ws, r, 3 + j, f"={col}{block_totals[block]}*{col}{t_rows[bound]}/{col}{t_rows['clients']}", st["euro_tot"], v)
-            r += 1
-    ws.write_string(r + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
-                    "clienten per categorie = prognose totaal x aandeel (blad Aandelen). De bandbreedte schaalt het totaal met "
-                    "onder- en bovengrens van de clienten.", st["note"])
-    ws.freeze_panes(5, 3)
-    return block_totals["basis"], block_totals["scenario"]

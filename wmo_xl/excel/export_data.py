@@ -9,7 +9,7 @@ category's first data year) stay NaN here and become "." in the file, never 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,6 @@ class ExportData:
     kind: str
     model_name: str
     max_horizon: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -118,9 +117,9 @@ def _table_rows(gemeente: str, categorie: str, years: list[int], first: int, mod
         vals = {k: [float("nan")] * n for k in ("clients", "lower", "upper")}
         if shown:
             part = table.iloc[i * len(shown):(i + 1) * len(shown)]
-            for k in vals:
+            for k, target in vals.items():
                 for j, v in zip(cols, part[k].to_numpy(dtype=float)):
-                    vals[k][j] = float(v)
+                    target[j] = float(v)
         out.append(ForecastRow(gemeente, categorie, code, "gemeente" if i == 0 else "wijk", **vals))
     return out
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 FORECAST = "Forecast"
 BUDGET = "Budget"
@@ -62,3 +65,41 @@ def styles(wb: Any) -> dict[str, Any]:
         "tot_label": f({"bold": True, "top": 2, "bg_color": "#BDD7EE"}),
         "status": f({"italic": True, "align": "right"}),
     }
+
+
+def is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def put(ws: Any, r: int, c: int, v: Any, fmt: Any = None) -> None:
+    """A value cell; NaN (no CBS value) becomes '.' as in CBS tables, never 0."""
+    if v is None:
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(v, str):
+        ws.write_string(r, c, v, fmt)
+    elif is_number(v):
+        ws.write_number(r, c, v, fmt)
+    else:
+        ws.write_string(r, c, ".", fmt)
+
+
+def formula(ws: Any, r: int, c: int, text: str, fmt: Any, value: Any) -> None:
+    """A formula with its cached value (NaN shows as '.', like the formula's own result)."""
+    ws.write_formula(r, c, text, fmt, value if isinstance(value, str) or is_number(value) else ".")
+
+
+def absolute(r: int, c: int) -> str:
+    """'$B$7' for 0-based row 6, column 1."""
+    return xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
+
+
+def status(year: int, last_observed: int) -> str:
+    """How a year relates to the data: observed, forecast, or extrapolation past the horizon."""
+    d = year - last_observed
+    return "waarneming" if d <= 0 else "prognose" if d <= EXTRAPOLATION_HORIZON else "extrapolatie"
+
+
+def status_formula(year_cell: str, ahead_cell: str) -> tuple[str, str]:
+    """The 'years after the last observation' and 'status' formulas of a year column."""
+    return (f"={year_cell}-WmoLaatsteWaarneming",
+            f'=IF({ahead_cell}<=0,"waarneming",IF({ahead_cell}<=WmoHorizon,"prognose","extrapolatie"))')
