@@ -73,18 +73,15 @@ def check_years(years: Iterable[int], model: str | Path | None = None) -> list[i
     out = sorted({int(y) for y in years})
     if not out:
         raise WmoError("no years given: pass a range like 2017-2023")
-    last = est.origin_ + est.max_horizon
-    bad = [y for y in out if y < est.first_year_ or y > last]
-    if bad:
-        raise WmoError(f"year {bad[0]} outside {est.first_year_}-{last}: the model has data "
-                       f"{est.first_year_}-{est.origin_} and forecasts up to {est.max_horizon} years ahead")
+    for y in out:
+        est.check_year(y)  # the core's own message: "year 2010 outside 2015-2028: ..."
     return out
 
 
 def default_years(model: str | Path | None = None) -> list[int]:
     """Three observed years and five forecast years (as far as the model reaches)."""
     est = get_bundle(model).model("totaal")
-    return list(range(max(est.first_year_, est.origin_ - 2), est.origin_ + min(5, est.max_horizon) + 1))
+    return list(range(max(est.first_year, est.origin - 2), est.origin + min(5, est.max_horizon) + 1))
 
 
 def check_gemeenten(codes: Sequence[str], model: str | Path | None = None) -> list[str]:
@@ -149,7 +146,7 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
     year_list = check_years(years, model)
     codes = check_gemeenten(list(gemeenten), model)
     categories = [c for c in ("totaal", "hbh") if c in bundle.models]
-    first = {c: int(bundle.model(c).first_year_) for c in categories}
+    first = {c: int(bundle.model(c).first_year) for c in categories}
     share_cats = list(load_category_shares())
     rows: list[ForecastRow] = []
     shares: dict[tuple[str, str], list[float]] = {}
@@ -168,7 +165,7 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
     names = gemeente_names(model)
     return ExportData(
         gemeenten=codes, names={g: names.get(g, g) for g in codes}, years=year_list, categories=categories,
-        last_observed=int(est.origin_), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
+        last_observed=int(est.origin), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
         max_horizon=int(est.max_horizon),
     )
