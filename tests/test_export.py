@@ -264,6 +264,15 @@ def test_bad_input_one_line(tmp_path: Path, bundle_dir: Path, capsys: pytest.Cap
     assert not list(tmp_path.iterdir())
 
 
+AUDIT = Path(sys.executable).with_name("openxml-audit")
+
+
+@pytest.mark.skipif(not AUDIT.exists(), reason="openxml-audit not installed")
+def test_package_passes_the_office_open_xml_schemas(synthetic: Path) -> None:
+    res = subprocess.run([str(AUDIT), "-f", "microsoft365", str(synthetic)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and "Errors: 0" in res.stdout, res.stdout[-2000:]
+
+
 def test_out_must_be_xlsx(tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--out", str(tmp_path / "x.xlsm")], capsys)
     assert code == 2 and ".xlsx" in err
