@@ -22,6 +22,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from wmo_xl.bundle import national_bundle_path
 from wmo_xl.cli import main
@@ -269,7 +271,7 @@ AUDIT = Path(sys.executable).with_name("openxml-audit")
 
 @pytest.mark.skipif(not AUDIT.exists(), reason="openxml-audit not installed")
 def test_package_passes_the_office_open_xml_schemas(synthetic: Path) -> None:
-    res = subprocess.run([str(AUDIT), "-f", "microsoft365", str(synthetic)], capture_output=True, text=True, timeout=300)
+    res = subprocess.run([str(AUDIT), "-f", "microsoft365", str(synthetic)], capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0 and "Errors: 0" in res.stdout, res.stdout[-2000:]
 
 
@@ -494,3 +496,70 @@ def test_libreoffice_shows_numbers_and_no_error_cell(synthetic: Path, tmp_path: 
     assert "Totaal basis" in text and "Totaal scenario ondergrens (80%)" in text and "Proefstad" in text
     assert len(re.findall(r"€ [\d,]{5,}", text)) > 100
     assert len(list(tmp_path.glob("page-*.png"))) >= 3
+
+
+# ------------------------------------------------------------------ WMO_COST as a property
+@pytest.fixture(scope="module")
+def cost_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """A minimal workbook: one Menukaart row as input cells and the export's WMO_COST name."""
+    import xlsxwriter
+
+    from wmo_xl.excel.export_names import cost_name
+    from wmo_xl.menukaart import COLUMNS
+
+    path = tmp_path_factory.mktemp("cost") / "cost.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Menukaart")
+    row = load_menu().rows[0]
+    ws.write_row(0, 0, COLUMNS)
+    ws.write_row(1, 0, [getattr(row, c) for c in COLUMNS])
+    wb.define_name("Menukaart", f"=Menukaart!$A$1:${chr(64 + len(COLUMNS))}$2")
+    wb.define_name("WMO_COST", cost_name())
+    t = wb.add_worksheet("T")
+    t.write_number("A1", 10.0)
+    t.write_number("A2", 2025)
+    t.write_formula("A3", f'=WMO_COST("{row.dienst}",A1,Menukaart,A2)')
+    wb.close()
+    return model_of(path), path
+
+
+def _cost_inputs(path: Path) -> dict[str, str]:
+    from wmo_xl.menukaart import COLUMNS
+
+    return {c: key(path, "Menukaart", f"{chr(65 + i)}2") for i, c in enumerate(COLUMNS)}
+
+
+#: One value outside MenuRow's range (or text, or empty) per menu column, and for the clients.
+BAD = {"aandeel": [-0.01, 1.01, "abc"], "verzilveringsgraad": [-0.5, 1.5], "eenheden_per_client_per_jaar": [-1.0],
+       "prijs": [-0.01, "abc", "32,40", None], "indexatie": [-0.51, 0.55], "prijsjaar": [1999, 2101, 2020.5], "clients": [-1.0]}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(clients=hs.floats(0, 1e5), aandeel=hs.floats(0, 1), verz=hs.floats(0, 1), units=hs.floats(0, 500),
+       price=hs.floats(0, 5000), indexatie=hs.floats(-0.5, 0.5), prijsjaar=hs.integers(2000, 2030), year=hs.integers(2015, 2035),
+       broken=hs.sampled_from([None, *BAD]), pick=hs.integers(0, 3))
+def test_wmo_cost_name_is_the_core_cost_or_an_error(cost_book: tuple[Any, Path], clients: float, aandeel: float, verz: float,
+                                                      units: float, price: float, indexatie: float, prijsjaar: int, year: int,
+                                                      broken: str | None, pick: int) -> None:
+    """Valid rows: the core's cost to 1e-9; one value out of range, text or empty: an Excel error."""
+    import schedula
+
+    from wmo_xl.costs import cost
+    from wmo_xl.menukaart import MenuRow
+
+    xl, path = cost_book
+    cells = _cost_inputs(path)
+    values: dict[str, Any] = {"aandeel": aandeel, "verzilveringsgraad": verz, "eenheden_per_client_per_jaar": units, "prijs": price,
+                              "indexatie": indexatie, "prijsjaar": prijsjaar, "clients": clients}
+    if broken is not None:
+        values[broken] = BAD[broken][pick % len(BAD[broken])]
+    inputs = {cells[k]: (schedula.EMPTY if v is None else v) for k, v in values.items() if k != "clients"}
+    inputs[key(path, "T", "A1")] = values["clients"]
+    inputs[key(path, "T", "A2")] = year
+    out = key(path, "T", "A3")
+    got = scalar(xl.calculate(inputs=inputs, outputs=[out])[out])
+    if broken is not None:
+        assert is_error(got), (broken, values, got)
+        return
+    row = MenuRow(**{**load_menu().rows[0].model_dump(), **{k: v for k, v in values.items() if k != "clients"}})
+    assert got == pytest.approx(cost(row, clients, year), rel=1e-9, abs=1e-9)
