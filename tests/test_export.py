@@ -57,6 +57,19 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 # ------------------------------------------------------------------ recalculation helpers
+@pytest.fixture(autouse=True, scope="module")
+def nothing_registered() -> Any:
+    """The file must compute on its own: no Python function under a WMO_ name (other test
+    modules register the template's UDFs with ``formulas``; they are set aside here)."""
+    import formulas
+    import formulas.functions
+
+    funcs = formulas.get_functions()
+    saved = {k: funcs.pop(k) for k in [k for k in funcs if str(k).upper().startswith("WMO_")]}
+    yield
+    funcs.update(saved)
+
+
 def is_error(v: Any) -> bool:
     from formulas.tokens.operand import XlError
 
@@ -563,3 +576,57 @@ def test_wmo_cost_name_is_the_core_cost_or_an_error(cost_book: tuple[Any, Path],
         return
     row = MenuRow(**{**load_menu().rows[0].model_dump(), **{k: v for k, v in values.items() if k != "clients"}})
     assert got == pytest.approx(cost(row, clients, year), rel=1e-9, abs=1e-9)
+
+
+# ------------------------------------------------------------------ the template's export button
+class _Book:
+    """A stand-in for the open template (SheetAccess): its path and the Forecast sheet."""
+
+    def __init__(self, path: Path, gemeente: Any) -> None:
+        self.path, self.messages = path, []
+        self._forecast = [[None] * 4 for _ in range(5)]
+        self._forecast[3][2] = gemeente
+
+    def read(self, sheet: str) -> list[list[Any]]:
+        assert sheet == "Forecast"
+        return self._forecast
+
+    def status(self, message: str | None) -> None:
+        self.messages.append(message)
+
+
+def test_template_button_exports_beside_the_workbook_and_never_replaces(tmp_path: Path, active_bundle: Path) -> None:
+    from wmo_xl.excel import macros
+
+    book = _Book(tmp_path / "wmo_xl.xlsm", "gm0202 ")
+    first = macros.export_workbook(book)
+    assert first == tmp_path / "wmo_xl_GM0202_zonder_macros.xlsx" and zipfile.is_zipfile(first)
+    assert "landelijk model" in book.messages[-1] and first.name in book.messages[-1]
+    before = first.read_bytes()
+    second = macros.export_workbook(book)
+    assert second == tmp_path / "wmo_xl_GM0202_zonder_macros (2).xlsx" and first.read_bytes() == before
+    assert openpyxl.load_workbook(second)["Forecast"]["C4"].value == "GM0202"
+
+
+@pytest.mark.parametrize("gemeente", [None, "GM9999"])
+def test_template_button_says_why_it_did_not_export(tmp_path: Path, active_bundle: Path, gemeente: Any) -> None:
+    from wmo_xl.excel import macros
+
+    book = _Book(tmp_path / "wmo_xl.xlsm", gemeente)
+    assert macros.export_workbook(book) is None
+    assert book.messages[-1].startswith("wmo_xl: niet geexporteerd - ") and not list(tmp_path.iterdir())
+
+
+def test_template_has_the_export_button_and_sub() -> None:
+    from oletools.olevba import VBA_Parser
+
+    from wmo_xl.excel import contract as C
+
+    template = Path(__file__).resolve().parents[1] / "workbook" / "wmo_xl.xlsm"
+    modules = {Path(name).stem: code for _, _, name, code in VBA_Parser(str(template)).extract_macros()}
+    assert f'Sub {C.EXPORT_MACRO}()' in modules[C.VBA_MACRO_MODULE]
+    assert f'RunPython "{C.EXPORT_PYTHON}"' in modules[C.VBA_MACRO_MODULE]
+    with zipfile.ZipFile(template) as z:
+        vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
+    assert vml.count(f"<x:FmlaMacro>[0]!{C.EXPORT_MACRO}</x:FmlaMacro>") == 1
+    assert "Exporteren zonder macro" in vml
