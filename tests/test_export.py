@@ -630,3 +630,29 @@ def test_template_has_the_export_button_and_sub() -> None:
         vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
     assert vml.count(f"<x:FmlaMacro>[0]!{C.EXPORT_MACRO}</x:FmlaMacro>") == 1
     assert "Exporteren zonder macro" in vml
+
+
+def test_template_button_after_a_retrain_exports_the_own_model(tmp_path: Path, active_bundle: Path, cbs_frame: pd.DataFrame) -> None:
+    """Retrain on own figures (two newer years), then Exporteren: the file carries the own model."""
+    from test_retrain import local_rows, make_workbook
+
+    from wmo_xl.bundle import forget_workbook_choices
+    from wmo_xl.excel import macros
+    from wmo_xl.excel.sheets import OpenpyxlBook
+    from wmo_xl.retrain import retrain
+
+    wb_path = make_workbook(tmp_path / "begroting.xlsx", local_rows(cbs_frame, "GM0202"))
+    local = retrain(OpenpyxlBook(wb_path)).bundle_path
+    forget_workbook_choices()
+    book = _Book(wb_path, "GM0202")
+    out = macros.export_workbook(book)
+    assert out is not None and "eigen model" in book.messages[-1]
+    wb = openpyxl.load_workbook(out, data_only=True)
+    info = {r[1]: r[2] for r in wb["Model"].iter_rows(values_only=True) if len(r) > 2 and r[1]}
+    assert info["Model"].startswith("eigen model") and info["Laatste waarneming"] == 2020
+    rows = {r[0]: r for r in wb["Prognose"].iter_rows(min_row=6, values_only=True)}
+    years = [c for c in next(wb["Prognose"].iter_rows(min_row=5, max_row=5, values_only=True))[5:] if isinstance(c, int)]
+    own = forecast_table(["GM0202"], years[: len(years) // 3], model=local)["clients"].tolist()
+    national = forecast_table(["GM0202"], [2021], model=active_bundle)["clients"].iloc[0]
+    got = list(rows["GM0202|totaal"][5:5 + len(own)])
+    assert got == pytest.approx(own, rel=1e-12) and own[years.index(2021)] != pytest.approx(national, rel=1e-3)
