@@ -656,3 +656,23 @@ def test_template_button_after_a_retrain_exports_the_own_model(tmp_path: Path, a
     national = forecast_table(["GM0202"], [2021], model=active_bundle)["clients"].iloc[0]
     got = list(rows["GM0202|totaal"][5:5 + len(own)])
     assert got == pytest.approx(own, rel=1e-12) and own[years.index(2021)] != pytest.approx(national, rel=1e-3)
+
+
+def test_switching_gemeente_moves_forecast_and_budget(synthetic: Path, bundle_dir: Path) -> None:
+    """Two gemeenten in one file: the Forecast input drives both sheets, as the core computes them."""
+    xl = model_of(synthetic)
+    bu = openpyxl.load_workbook(synthetic, data_only=True)["Budget"]
+    r_years, _ = header_column(bu, "Begrotingsjaren (geel = invullen)")
+    years = [bu.cell(r_years, c).value for c in range(4, 4 + 5) if bu.cell(r_years, c).value]
+    r_tot, _ = header_column(bu, "Totaal basis")
+    totals = [key(synthetic, "Budget", bu.cell(r_tot, 4 + j).coordinate) for j in range(len(years))]
+    fc = openpyxl.load_workbook(synthetic)["Forecast"]
+    r_year, _ = header_column(fc, "Jaar")
+    g_cells = [key(synthetic, "Forecast", fc.cell(r_year + 3, 3 + j).coordinate) for j in range(7)]
+    sol = xl.calculate(inputs={key(synthetic, "Forecast", "C4"): "GM0101"}, outputs=totals + g_cells)
+    want = budget("GM0101", years, load_menu(), model=bundle_dir).groupby("jaar")["basis"].sum()
+    assert [scalar(sol[k]) for k in totals] == pytest.approx([want[y] for y in years], rel=1e-9)
+    fc_want = forecast_table(["GM0101"], list(range(2016, 2023)), model=bundle_dir)["clients"]
+    assert [scalar(sol[k]) for k in g_cells] == pytest.approx(list(fc_want), rel=1e-9)
+    sol = xl.calculate(inputs={key(synthetic, "Forecast", "C4"): "GM0303"}, outputs=totals)  # not in this file
+    assert all(is_error(scalar(sol[k])) for k in totals)
