@@ -245,6 +245,7 @@ def _menukaart(wb: Any, ws: Any, rows: list[MenuRow], st: dict[str, Any]) -> Non
         ws.set_column(i, i, widths.get(c, 12))
     ws.write_string(last_row + 2, 0, "Nieuwe dienst? Een regel onder de tabel telt pas mee als u de naam Menukaart "
                     "(Formules > Namen beheren) en het blad Budget uitbreidt.", st["note"])
+    ws.print_area(0, 0, last_row + 2, len(MENU_COLUMNS) - 1)  # long 'bron' texts would shrink the page to nothing
     ws.freeze_panes(MENU_HEADER_ROW + 1, 1)
 
 
