@@ -202,8 +202,8 @@ def load_hbh_yearly(path: str | Path) -> pd.DataFrame:
     used as is. A wijk with both halves suppressed has no yearly value (missing, not 0).
 
     Measured on the shared CBS files (604 gemeente-years): scaled larger half vs gemeente
-    yearly count, median error 1.3%, worst 21%; the former second-half-only estimate had the
-    same median but a worst case of 8x (Den Haag 2018). See docs/trust.md.
+    yearly count, median error 1.3%, worst 23%; the former second-half-only estimate had the
+    same median but a worst case of 8x (Den Haag 2018). See docs/observed.md.
     """
     root = Path(path)
     files = sorted(root.glob(HBH_GLOB))
