@@ -143,3 +143,28 @@ def test_incomplete_hbh_year_fails_the_hbh_share(tmp_path: Path, hbh_dir: Path) 
             assert got == pytest.approx(wmo_xl.forecast(g, y, "hbh"))
     finally:
         set_active_model(None)
+
+
+def test_cli_forecast_leaves_the_gemeente_empty_and_says_why(bundle_dir: Path, shares, capsys) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import sys
+
+    from wmo_xl.cli import main
+
+    codes = sorted(shares)
+    argv = ["wmo-xl", "forecast", "--model", str(bundle_dir), "--year", "2018"]
+    for g in codes:
+        argv += ["--wijk", g]
+    old, sys.argv = sys.argv, argv
+    try:
+        main()
+    except SystemExit as exc:
+        assert not exc.code
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    df = pd.read_csv(io.StringIO(out.out)).set_index("wijk")
+    for g in codes:
+        incomplete = shares[g] > MAX_MISSING_SHARE
+        assert pd.isna(df.loc[g, "clients"]) == incomplete
+        assert (f"{g} 2018: incomplete: 1 of 12" in out.err) == incomplete
