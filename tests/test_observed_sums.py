@@ -141,6 +141,13 @@ def test_incomplete_hbh_year_fails_the_hbh_share(tmp_path: Path, hbh_dir: Path) 
         for g, y in (("GM0303", 2018), ("GM0202", 2017)):
             got = category_clients(g, [y], categories=["hbh"])["clienten"].iloc[0]
             assert got == pytest.approx(wmo_xl.forecast(g, y, "hbh"))
+        # the export: only the incomplete year's HbH share is missing ("." -> #N/A in the file)
+        from wmo_xl.excel.export_data import gather
+
+        data = gather(["GM0202"], [2017, 2018, 2019], model=path)
+        assert np.isnan(data.shares[("GM0202", "hbh")][1])
+        assert np.isfinite([data.shares[("GM0202", "hbh")][k] for k in (0, 2)]).all()
+        assert np.isfinite(data.shares[("GM0202", "begeleiding")]).all()
     finally:
         set_active_model(None)
 

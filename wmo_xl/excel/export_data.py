@@ -129,11 +129,20 @@ def _shares(gemeente: str, years: list[int], first_all: int, total: list[float],
     shown = [y for y in years if y >= first_all]
     if not shown:
         return out
-    for y in shown:
+    usable = [y for y in shown if np.isfinite(total[years.index(y)]) and total[years.index(y)] > 0]
+    if not usable:
+        return out
+    try:  # the usual case in one call; year by year only when some year is incomplete
+        cc = category_clients(gemeente, usable, model=model).set_index(["jaar", "categorie"])["clienten"]
+        for y in usable:
+            for c in cats:
+                out[(gemeente, c)][years.index(y)] = float(cc[(y, c)]) / total[years.index(y)]
+        return out
+    except WmoError:
+        pass
+    for y in usable:
         j = years.index(y)
         t = total[j]
-        if not np.isfinite(t) or t <= 0:
-            continue
         # an incomplete past HbH figure leaves only the HbH share NaN ("." -> #N/A in the file)
         for group in (cats, [c for c in cats if c != "hbh"]):
             try:
