@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wmo_xl.costs import Scenario, budget, cost, cost_views, load_scenario, scenario_cost, summarize
 from wmo_xl.errors import WmoError
@@ -106,6 +108,28 @@ def test_dutch_decimal_comma_and_stop_at_empty_row() -> None:
     rows = _rows(prijs="32,40") + [[None] * len(HEADER), ["ignored"] + [None] * 10]
     m = menu_from_rows(rows)
     assert len(m.rows) == 1 and m.rows[0].prijs == pytest.approx(32.40)
+
+
+@pytest.mark.parametrize("text", ["3.000", "3,000", "\u20ac 3.000", "12.500.000", "1,234.50"])
+def test_price_text_with_uncertain_separators_is_refused_not_guessed(text: str) -> None:
+    # '3.000' is 3000 to a Dutch controller; reading it as 3.0 would make every total 1000x too low
+    with pytest.raises(WmoError, match=r"row 1, column prijs: .*not certain"):
+        menu_from_rows(_rows(prijs=text))
+
+
+@given(st.integers(min_value=1000, max_value=10**9), st.sampled_from([".", ","]))
+def test_grouped_thousands_never_read_as_a_smaller_number(n: int, sep: str) -> None:
+    text = f"{n:,}".replace(",", sep)
+    try:
+        value = menu_from_rows(_rows(prijs=text)).rows[0].prijs
+    except WmoError:
+        return
+    assert value == n
+
+
+@pytest.mark.parametrize(("text", "value"), [("1.234,50", 1234.5), ("3.000,00", 3000.0), ("32,40", 32.4), ("32.40", 32.4), ("0,045", 0.045)])
+def test_certain_dutch_and_plain_notations_are_read(text: str, value: float) -> None:
+    assert menu_from_rows(_rows(prijs=text)).rows[0].prijs == pytest.approx(value)
 
 
 def test_default_menu_covers_required_services_with_sources() -> None:

@@ -8,6 +8,7 @@ bad value is reported by row and column, never read as 0.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,11 @@ COLUMNS: list[str] = [
 ]
 OPTIONAL_COLUMNS = ["bron"]
 CATEGORIES = ("hbh", "begeleiding", "dagbesteding", "hulpmiddelen", "vervoer", "wonen")
+
+#: '3.000' / '3,000' / '12.500.000': one separator kind in groups of three, no leading zero.
+_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$")
+#: '1.234,50': dots grouping thousands, one decimal comma.
+_DUTCH_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+,\d+$")
 
 
 class MenuRow(BaseModel):
@@ -59,9 +65,17 @@ class MenuRow(BaseModel):
     @field_validator("aandeel", "verzilveringsgraad", "eenheden_per_client_per_jaar", "prijs", "indexatie", "prijsjaar", mode="before")
     @classmethod
     def _number(cls, v: object) -> object:
-        """Accept '32,40' and '32.40' from a Dutch sheet; anything else non-numeric fails."""
+        """Accept '32,40', '32.40' and '1.234,50' from a Dutch sheet; anything else non-numeric fails.
+
+        Text whose reading is not certain is refused, never guessed: '3.000' is 3000 to a Dutch
+        reader and 3 to an English one (likewise '3,000'), and '1,234.50' is English notation.
+        A wrong guess would be a price 1000 times too low in every total.
+        """
         if isinstance(v, str):
-            s = v.strip().replace("\u20ac", "").replace(" ", "")
+            s = v.strip().replace("\u20ac", "").replace(" ", "").replace("\u00a0", "")
+            if _AMBIGUOUS.match(s) or ("," in s and "." in s and not _DUTCH_GROUPED.match(s)):
+                raise ValueError(f"{v!r} is not certain (thousands or decimals?): type the number "
+                                 "without thousands separators, e.g. 3000 or 32,40")
             if "," in s:
                 s = s.replace(".", "").replace(",", ".")
             try:
@@ -107,6 +121,8 @@ def _problem(err: dict) -> str:  # type: ignore[type-arg]
         lo = {"aandeel": "0-1", "verzilveringsgraad": "0-1", "indexatie": "-0.5 to 0.5", "prijsjaar": "2000-2100"}
         field = err["loc"][0] if err.get("loc") else ""
         return f"{value!r} is outside {lo.get(str(field), 'the allowed range')}"
+    if kind == "value_error":  # our own validators' messages name the value already
+        return str(err.get("ctx", {}).get("error", err["msg"]))
     if kind == "literal_error":
         return f"{value!r} is not one of {err.get('ctx', {}).get('expected', '')}"
     return f"{value!r}: {err['msg']}"
