@@ -80,3 +80,12 @@ def test_importing_every_core_module_loads_neither_xlwings_nor_the_excel_layer()
     assert out.returncode == 0, out.stderr
     assert len(modules) > 10
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_sheet_names_the_core_retrain_uses_are_the_workbook_contract() -> None:
+    # retrain (core) cannot import the contract; its sheet names must still be the contract's
+    from wmo_xl import retrain
+    from wmo_xl.excel import contract
+
+    assert retrain.DATA_SHEET == contract.DATA and contract.DATA in contract.SHEETS
+    assert retrain.REPORT_SHEET == contract.CONTROLE
