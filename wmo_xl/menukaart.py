@@ -132,6 +132,15 @@ def _is_empty(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
+def menu_header(row: Sequence[object], *, source: str = "menukaart") -> list[str]:
+    """The header row's column names (lower case), or an error naming the lacking columns."""
+    header = [str(h).strip().lower() if h is not None else "" for h in row]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
+    return header
+
+
 def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart") -> Menu:
     """Validate a header-first 2-D list (an Excel range); rows stop at the first empty row.
 
@@ -139,10 +148,7 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
     """
     if not values or not isinstance(values[0], (list, tuple)):
         raise WmoError(f"{source} is empty: pass the Menukaart range with its header row")
-    header = [str(h).strip().lower() if h is not None else "" for h in values[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
+    header = menu_header(values[0], source=source)
     pos = {c: header.index(c) for c in COLUMNS + OPTIONAL_COLUMNS if c in header}
     rows: list[MenuRow] = []
     seen: set[str] = set()
