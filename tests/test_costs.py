@@ -202,3 +202,15 @@ def test_budget_and_summary(active_bundle) -> None:  # type: ignore[no-untyped-d
     assert tot == pytest.approx(detail[detail["jaar"] == 2026]["basis"].sum())
     subs = base[base["niveau"] == "subtotaal"]["2026"].sum()
     assert subs == pytest.approx(tot)
+
+
+@pytest.mark.parametrize(("text", "value"), [("0,05", 0.05), ("0.05", 0.05), (" 0,5 ", 0.5)])
+def test_scenario_reads_dutch_decimal_text(text: str, value: float) -> None:
+    assert Scenario(hbh_extra_clienten=text).hbh_extra_clienten == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["1.000", "1,000", "2,500.5"])
+def test_scenario_refuses_uncertain_number_text(text: str) -> None:
+    # '1.000' was read as 1.0 (+100% HbH clients) although a Dutch reader sees 1000
+    with pytest.raises(ValueError, match="not certain"):
+        Scenario(substitutie_kostenfactor=text)

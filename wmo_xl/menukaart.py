@@ -35,6 +35,28 @@ _AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$")
 _DUTCH_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+,\d+$")
 
 
+def dutch_number(v: object) -> object:
+    """Text as a number when its reading is certain: '32,40', '32.40', '1.234,50', '\u20ac 12'.
+
+    Text whose reading is not certain is refused, never guessed: '3.000' is 3000 to a Dutch
+    reader and 3 to an English one (likewise '3,000'), and '1,234.50' is English notation.
+    A wrong guess would be a price 1000 times too low in every total. Other text is returned
+    as it is (the field's own validation then refuses it); numbers pass through.
+    """
+    if isinstance(v, str):
+        s = v.strip().replace("\u20ac", "").replace(" ", "").replace("\u00a0", "")
+        if _AMBIGUOUS.match(s) or ("," in s and "." in s and not _DUTCH_GROUPED.match(s)):
+            raise ValueError(f"{v!r} is not certain (thousands or decimals?): type the number "
+                             "without thousands separators, e.g. 3000 or 32,40")
+        if "," in s:
+            s = s.replace(".", "").replace(",", ".")
+        try:
+            return float(s)
+        except ValueError:
+            return v
+    return v
+
+
 class MenuRow(BaseModel):
     """One service on the menu card."""
 
@@ -65,26 +87,8 @@ class MenuRow(BaseModel):
     @field_validator("aandeel", "verzilveringsgraad", "eenheden_per_client_per_jaar", "prijs", "indexatie", "prijsjaar", mode="before")
     @classmethod
     def _number(cls, v: object) -> object:
-        """Accept '32,40', '32.40' and '1.234,50' from a Dutch sheet; anything else non-numeric fails.
-
-        Text whose reading is not certain is refused, never guessed: '3.000' is 3000 to a Dutch
-        reader and 3 to an English one (likewise '3,000'), and '1,234.50' is English notation.
-        A wrong guess would be a price 1000 times too low in every total.
-        """
-        if isinstance(v, str):
-            s = v.strip().replace("\u20ac", "").replace(" ", "").replace("\u00a0", "")
-            if _AMBIGUOUS.match(s) or ("," in s and "." in s and not _DUTCH_GROUPED.match(s)):
-                raise ValueError(f"{v!r} is not certain (thousands or decimals?): type the number "
-                                 "without thousands separators, e.g. 3000 or 32,40")
-            if "," in s:
-                s = s.replace(".", "").replace(",", ".")
-            try:
-                return float(s)
-            except ValueError:
-                return v
-        if isinstance(v, float) and v.is_integer():
-            return v
-        return v
+        """Accept '32,40', '32.40' and '1.234,50' from a Dutch sheet (see :func:`dutch_number`)."""
+        return dutch_number(v)
 
     def euro_per_client(self, year: int | None = None) -> float:
         """Euros per client of the category in ``year`` (price year if None)."""
