@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         (out / "install.sh").write_text(INSTALL_SH, encoding="ascii")
     wheels = sorted(out.glob("*.whl"))
     size = sum(p.stat().st_size for p in wheels)
-    print(f"{out}: {len(wheels)} wheels, {size / 1e6:.1f} MB (Python {', '.join(p or 'native' for p in pythons)}, {args.platform})")
+    target = "this interpreter" if args.platform == "native" else f"{args.platform}, Python {', '.join(map(str, pythons))}"
+    print(f"{out}: {len(wheels)} wheels, {size / 1e6:.1f} MB ({target})")
     return 0
 
 

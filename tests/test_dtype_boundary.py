@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wmo_xl.data import TEXT_COLUMNS, plain, tidy, to_number, to_text
@@ -133,6 +133,7 @@ numbers = st.lists(st.one_of(st.none(), st.floats(-1e9, 1e9, allow_nan=False), s
 
 
 @pytest.mark.parametrize("storage", ["object", "nullable", "string[python]", "arrow"])
+@settings(deadline=None)  # the first pandas call of a run can take longer than 200 ms on a busy CI
 @given(values=numbers)
 def test_to_number_is_float64_with_nan_for_missing(storage: str, values: list[float | int | None]) -> None:
     expected = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
@@ -148,6 +149,7 @@ def test_to_number_reads_cbs_text() -> None:
     np.testing.assert_array_equal(got.to_numpy(), [12.0, np.nan, np.nan, np.nan, 1.5, np.nan])
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet="WKGM0123456789 ", max_size=10)), max_size=20))
 def test_to_text_gives_stripped_python_str(values: list[str | None]) -> None:
     for dtype in (object, "string[python]"):

@@ -227,7 +227,8 @@ def read_csvs(paths: Sequence[str | Path], *, required: Sequence[str] = REQUIRED
         norm = {normalize_name(c) for c in raw.columns}
         lacking = [c for c in required if normalize_name(c) not in norm]
         if lacking:
-            raise WmoError(f"{path.name} lacks column(s) {', '.join(lacking)}: needs {', '.join(required)}")
+            found = ", ".join(map(str, raw.columns[:6])) + (", ..." if len(raw.columns) > 6 else "")
+            raise WmoError(f"{path.name} lacks column(s) {', '.join(lacking)}: needs {', '.join(required)} (found {found})")
         frames.append(tidy(raw, source=path.name))
     if not frames:
         raise WmoError("no data files given: pass at least one CSV")
