@@ -86,7 +86,8 @@ def reference(cbs_frame: pd.DataFrame) -> tuple[pd.DataFrame, WmoForecaster, pd.
     raw = _raw_with_missing(cbs_frame)
     df = tidy(raw)
     est = WmoForecaster().fit(df)
-    X = pd.DataFrame({"wijk": list(est.wijken_) * 3, "year": [2019] * len(est.wijken_) + [2020] * len(est.wijken_) + [2023] * len(est.wijken_)})
+    codes = list(est.forecast_.codes)
+    X = pd.DataFrame({"wijk": codes * 3, "year": [2019] * len(codes) + [2020] * len(codes) + [2023] * len(codes)})
     return df, est, X
 
 
@@ -94,8 +95,11 @@ def _assert_same_forecast(est: WmoForecaster, ref: WmoForecaster, X: pd.DataFram
     np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-9, atol=1e-9)
     for got, want in zip(est.predict_interval(X), ref.predict_interval(X)):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
-    rows = est.gemeente_index_["GM0202"]
-    np.testing.assert_allclose(est.gemeente_interval(rows, 2), ref.gemeente_interval(rows, 2), rtol=1e-9)
+    got, want = est.forecast_, ref.forecast_
+    assert list(got.codes) == list(want.codes)
+    np.testing.assert_allclose(got.observed, want.observed, rtol=1e-9, equal_nan=True)
+    rows = got.gemeente_rows["GM0202"]
+    np.testing.assert_allclose(got.gemeente_interval(rows, 2), want.gemeente_interval(rows, 2), rtol=1e-9)
 
 
 @pytest.mark.parametrize("storage", list(STORAGES))

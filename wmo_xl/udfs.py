@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 import xlwings as xw
 
-from .bundle import get_bundle, model_for_workbook
+from .bundle import ModelChoice, get_bundle, which_model
 from .errors import WmoError
 
 NA = "#N/A"
@@ -66,14 +66,18 @@ def _optional(value: Any, default: Any) -> Any:
     return items[0] if items else default
 
 
+def _workbook_choice(caller: Any) -> ModelChoice:
+    """The calling workbook's model (its own trusted bundle, or None for the active model) and status."""
+    try:
+        name = None if caller is None else caller.sheet.book.fullname
+    except Exception:  # no COM access (e.g. a test double): fall back to the active model
+        name = None
+    return which_model(name)
+
+
 def _workbook_model(caller: Any) -> Any:
     """Path of the calling workbook's retrained bundle, or None for the active model."""
-    if caller is None:
-        return None
-    try:
-        return model_for_workbook(caller.sheet.book.fullname)
-    except Exception:  # no COM access (e.g. a test double): fall back to the active model
-        return None
+    return _workbook_choice(caller).path
 
 
 def excel_safe(func: F) -> F:
@@ -122,7 +126,7 @@ def wmo_forecast_table(wijken, years, category=None, caller=None):  # no annotat
     q = years_query(year_list, _optional(category, "totaal"))
     # a grid column before the category's first data year (HbH starts in 2017) stays empty,
     # so switching the Forecast sheet to hbh does not turn the whole grid into one message
-    first = get_bundle(model).model(q.category).first_year_
+    first = get_bundle(model).model(q.category).first_year
     shown = [y for y in q.years if y >= first]
     grid = np.full((len(codes), len(q.years)), np.nan)
     if shown:
@@ -184,7 +188,8 @@ def wmo_model_info(caller=None):  # no annotations: see module docstring
     """Tabel met het actieve model: soort (landelijk of eigen hertraind), versie, trainingsjaren, bron, backtest-WAPE."""
     from .modelinfo import model_info_rows
 
-    return model_info_rows(get_bundle(_workbook_model(caller)))
+    choice = _workbook_choice(caller)
+    return model_info_rows(get_bundle(choice.path), status=choice.status)
 
 
 def _scenario(values: Any) -> Any:
