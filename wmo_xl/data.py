@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from .codes import gemeente_of
