@@ -151,9 +151,21 @@ def build_workbook_cmd(
     gemeente: str = typer.Option("GM0200", "--gemeente", help="Gemeente shown when the template opens."),
 ) -> None:
     """Build the Excel template with UDF formulas, cached values, VBA and buttons."""
-    from .workbook import build_workbook
+    from .excel.template import build_workbook
 
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
+
+
+@app.command("setup-excel")
+def setup_excel_cmd(
+    workbook: Path = typer.Argument(..., help="The .xlsm to point at this Python (closed)."),
+    interpreter: Optional[Path] = typer.Option(None, "--interpreter", help="pythonw.exe to use (default: this Python's)."),
+) -> None:
+    """Write this Python's pythonw.exe into the workbook's xlwings.conf sheet (Interpreter_Win)."""
+    from .excel.setup import setup_excel
+
+    exe = setup_excel(workbook, interpreter)
+    typer.echo(f"{workbook.name}: Interpreter_Win = {exe}")
 
 
 @app.command()
@@ -165,7 +177,7 @@ def retrain(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from .retrain import retrain as run_retrain
-    from .sheets import OpenpyxlBook
+    from .excel.sheets import OpenpyxlBook
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import WmoError
+from ..errors import WmoError
 
 
 class SheetAccess(Protocol):
