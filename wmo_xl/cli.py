@@ -50,7 +50,23 @@ def forecast(
     codes: list[str] | None = list(wijk) if wijk else None
     if gemeente:
         codes = (codes or []) + wijken_of(gemeente, category=category, model=model)
-    _emit(forecast_table(codes, year, category=category, model=model), fmt)
+    table = forecast_table(codes, year, category=category, model=model)
+    _emit(table, fmt)
+    _explain_gaps(table, category, model)
+
+
+def _explain_gaps(table, category: str, model: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
+    """On stderr, why a gemeente's past year is empty (an incomplete sum of its wijken)."""
+    from .codes import is_gemeente
+    from .errors import WmoError
+    from .forecast import forecast as one
+
+    for code, y in table.loc[table["clients"].isna(), ["wijk", "year"]].itertuples(index=False):
+        if is_gemeente(code):
+            try:
+                one(code, int(y), category, model)
+            except WmoError as exc:
+                typer.echo(f"{code} {y}: {exc}", err=True)
 
 
 @app.command()
