@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .bundle import get_bundle
 from .codes import check_code, is_gemeente
 from .errors import WmoError
 from .forecast import forecast_table
-from .menukaart import Menu, MenuRow, load_category_shares, load_menu
+from .menukaart import Menu, MenuRow, dutch_number, load_category_shares, load_menu
 
 
 def cost(row: MenuRow, clients: float, year: int | None = None) -> float:
@@ -67,6 +67,13 @@ class Scenario(BaseModel):
     substitutie_aandeel: float = Field(default=0.0, ge=0, le=1, description="share of begeleiding moved to eigen trajecten")
     substitutie_kostenfactor: float = Field(default=0.5, ge=0, le=5, description="cost of an eigen traject vs contracted care")
     substitutie_vanaf_jaar: int | None = None
+
+    @field_validator("indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel",
+                     "substitutie_kostenfactor", mode="before")
+    @classmethod
+    def _number(cls, v: object) -> object:
+        """'0,05' from a Dutch sheet is 0.05; uncertain text such as '1.000' is refused, not read as 1."""
+        return dutch_number(v)
 
     def apply_row(self, row: MenuRow) -> MenuRow:
         """The row with the scenario's price and billing parameters."""

@@ -8,6 +8,7 @@ bad value is reported by row and column, never read as 0.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,33 @@ COLUMNS: list[str] = [
 ]
 OPTIONAL_COLUMNS = ["bron"]
 CATEGORIES = ("hbh", "begeleiding", "dagbesteding", "hulpmiddelen", "vervoer", "wonen")
+
+#: '3.000' / '3,000' / '12.500.000': one separator kind in groups of three, no leading zero.
+_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$")
+#: '1.234,50': dots grouping thousands, one decimal comma.
+_DUTCH_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+,\d+$")
+
+
+def dutch_number(v: object) -> object:
+    """Text as a number when its reading is certain: '32,40', '32.40', '1.234,50', '\u20ac 12'.
+
+    Text whose reading is not certain is refused, never guessed: '3.000' is 3000 to a Dutch
+    reader and 3 to an English one (likewise '3,000'), and '1,234.50' is English notation.
+    A wrong guess would be a price 1000 times too low in every total. Other text is returned
+    as it is (the field's own validation then refuses it); numbers pass through.
+    """
+    if isinstance(v, str):
+        s = v.strip().replace("\u20ac", "").replace(" ", "").replace("\u00a0", "")
+        if _AMBIGUOUS.match(s) or ("," in s and "." in s and not _DUTCH_GROUPED.match(s)):
+            raise ValueError(f"{v!r} is not certain (thousands or decimals?): type the number "
+                             "without thousands separators, e.g. 3000 or 32,40")
+        if "," in s:
+            s = s.replace(".", "").replace(",", ".")
+        try:
+            return float(s)
+        except ValueError:
+            return v
+    return v
 
 
 class MenuRow(BaseModel):
@@ -59,18 +87,8 @@ class MenuRow(BaseModel):
     @field_validator("aandeel", "verzilveringsgraad", "eenheden_per_client_per_jaar", "prijs", "indexatie", "prijsjaar", mode="before")
     @classmethod
     def _number(cls, v: object) -> object:
-        """Accept '32,40' and '32.40' from a Dutch sheet; anything else non-numeric fails."""
-        if isinstance(v, str):
-            s = v.strip().replace("\u20ac", "").replace(" ", "")
-            if "," in s:
-                s = s.replace(".", "").replace(",", ".")
-            try:
-                return float(s)
-            except ValueError:
-                return v
-        if isinstance(v, float) and v.is_integer():
-            return v
-        return v
+        """Accept '32,40', '32.40' and '1.234,50' from a Dutch sheet (see :func:`dutch_number`)."""
+        return dutch_number(v)
 
     def euro_per_client(self, year: int | None = None) -> float:
         """Euros per client of the category in ``year`` (price year if None)."""
@@ -107,6 +125,8 @@ def _problem(err: dict) -> str:  # type: ignore[type-arg]
         lo = {"aandeel": "0-1", "verzilveringsgraad": "0-1", "indexatie": "-0.5 to 0.5", "prijsjaar": "2000-2100"}
         field = err["loc"][0] if err.get("loc") else ""
         return f"{value!r} is outside {lo.get(str(field), 'the allowed range')}"
+    if kind == "value_error":  # our own validators' messages name the value already
+        return str(err.get("ctx", {}).get("error", err["msg"]))
     if kind == "literal_error":
         return f"{value!r} is not one of {err.get('ctx', {}).get('expected', '')}"
     return f"{value!r}: {err['msg']}"
@@ -116,6 +136,15 @@ def _is_empty(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
+def menu_header(row: Sequence[object], *, source: str = "menukaart") -> list[str]:
+    """The header row's column names (lower case), or an error naming the lacking columns."""
+    header = [str(h).strip().lower() if h is not None else "" for h in row]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
+    return header
+
+
 def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart") -> Menu:
     """Validate a header-first 2-D list (an Excel range); rows stop at the first empty row.
 
@@ -123,10 +152,7 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
     """
     if not values or not isinstance(values[0], (list, tuple)):
         raise WmoError(f"{source} is empty: pass the Menukaart range with its header row")
-    header = [str(h).strip().lower() if h is not None else "" for h in values[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
+    header = menu_header(values[0], source=source)
     pos = {c: header.index(c) for c in COLUMNS + OPTIONAL_COLUMNS if c in header}
     rows: list[MenuRow] = []
     seen: set[str] = set()
