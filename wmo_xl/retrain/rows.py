@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError, field_validator
 
 from ..codes import gemeente_of, is_wijk, normalize_code
-from ..data import category_of, normalize_name
+from ..data import category_of, normalize_name, plain
 from ..errors import WmoError
 from ..schemas import parse_year
 
@@ -155,5 +155,5 @@ def parse_rows(
             problems.append(Problem(sheet_row, "wijk", row.wijk, "not in the national model (new or redrawn wijk): only its own figures are used", "waarschuwing"))
         good.append({"wijk": row.wijk, "year": row.jaar, "clients": row.clienten, "category": row.categorie, "row": sheet_row})
     df = pd.DataFrame(good, columns=["wijk", "year", "clients", "category", "row"])
-    df["gemeente"] = df["wijk"].map(gemeente_of) if len(df) else pd.Series(dtype=str)
-    return df, problems
+    df["gemeente"] = df["wijk"].map(gemeente_of) if len(df) else pd.Series(dtype=object)
+    return plain(df), problems
