@@ -5,6 +5,7 @@ Bad input prints one line ``error: ...`` on stderr and exits 2, never a tracebac
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -12,6 +13,7 @@ from typing import Optional
 import typer
 
 from .errors import WmoError
+from .inputs import check_grid, check_years_count, parse_years_spec
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Wmo forecasts per wijk and budgets from a menukaart.")
@@ -47,9 +49,11 @@ def forecast(
     from .forecast import forecast_table
     from .wijken import wijken_of
 
-    codes: list[str] | None = list(wijk) if wijk else None
-    if gemeente:
+    codes: list[str] | None = list(wijk) if wijk is not None and len(wijk) else None
+    if gemeente is not None:  # --gemeente "" is an empty code, not "every wijk"
         codes = (codes or []) + wijken_of(gemeente, category=category, model=model)
+    check_years_count(year, "--year")
+    check_grid(len(codes) if codes is not None else 0, len(year))
     _emit(forecast_table(codes, year, category=category, model=model), fmt)
 
 
@@ -81,8 +85,10 @@ def train(
     out: Path = typer.Option(Path("models/national"), "--out", help="Bundle directory to write."),
 ) -> None:
     """Fit the national model on all data and write a bundle with manifest and model card."""
+    from .safefiles import check_bundle_target
     from .train import train as run_train
 
+    check_bundle_target(out)  # never onto the user's own folder, '.', or through a link
     path, manifest = run_train(data, out, progress=lambda m: typer.echo(f"... {m}", err=True))
     typer.echo(f"model written to {path}")
     for b in manifest["backtests"]:
@@ -108,16 +114,8 @@ def update_data(
 
 
 def _years(spec: str) -> list[int]:
-    """'2024-2028' or '2024,2026' -> list of years."""
-    try:
-        if "-" in spec:
-            a, b = (int(x) for x in spec.split("-", 1))
-            if b < a:
-                raise ValueError
-            return list(range(a, b + 1))
-        return [int(x) for x in spec.split(",") if x.strip()]
-    except ValueError:
-        raise WmoError(f"years {spec!r} not understood: use a range like 2024-2028 or a list like 2024,2025") from None
+    """'2024-2028' or '2024,2026' -> list of years (at most 60, each 1900-2200)."""
+    return parse_years_spec(spec, "--years")
 
 
 @app.command()
@@ -149,10 +147,17 @@ def build_workbook_cmd(
     out: Path = typer.Option(Path("workbook/wmo_xl.xlsm"), "--out", help="Where to write the .xlsm."),
     model: Optional[Path] = typer.Option(None, "--model", help="Bundle for the cached values (default: national)."),
     gemeente: str = typer.Option("GM0200", "--gemeente", help="Gemeente shown when the template opens."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing workbook (a numbered backup is kept)."),
 ) -> None:
     """Build the Excel template with UDF formulas, cached values, VBA and buttons."""
+    from .safefiles import check_new_workbook
+    from .wijken import wijken_of
     from .workbook import build_workbook
 
+    wijken_of(gemeente, model=model)  # an unknown or non-gemeente code stops here, before any file is touched
+    backup = check_new_workbook(out, force)
+    if backup is not None:
+        typer.echo(f"existing workbook kept as {backup}")
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
 
 
@@ -193,16 +198,45 @@ def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose ow
     typer.echo(f"national model active for {workbook.name}; own model kept in {kept.name}")
 
 
+def _is_click_error(exc: BaseException, name: str) -> bool:
+    """Click's exception classes (typer ships its own copy of click, so match by class name)."""
+    return any(c.__name__ == name and "click" in c.__module__ for c in type(exc).__mro__)
+
+
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    """Entry point: run the app; a user error is one line ``error: ...`` and exit code 2.
+
+    Option errors from Click (an unknown option, ``--origin abc``) get the same one line. A
+    bug still never shows a traceback to the user: one line and exit code 1 (set
+    WMO_XL_DEBUG=1 to see the traceback).
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
     except WmoError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except (FileNotFoundError, PermissionError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        typer.echo(f"error: {exc.strerror or exc}: {exc.filename!s}" if exc.filename else f"error: {exc}", err=True)
         sys.exit(2)
+    except MemoryError:
+        typer.echo("error: out of memory: ask for fewer years or codes", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug: still one line for the user
+        if _is_click_error(exc, "NoArgsIsHelpError"):
+            exc.ctx and typer.echo(exc.ctx.get_help())  # type: ignore[attr-defined]
+            sys.exit(2)
+        if _is_click_error(exc, "ClickException"):
+            typer.echo(f"error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+            sys.exit(2)
+        if _is_click_error(exc, "Abort"):
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        if os.environ.get("WMO_XL_DEBUG"):
+            raise
+        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report it (WMO_XL_DEBUG=1 shows details)", err=True)
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from .codes import gemeente_of, is_wijk, normalize_code
 from .data import category_of, normalize_name
 from .errors import WmoError
 from .model import OFFSET, WmoForecaster
+from .inputs import parse_count
 from .schemas import parse_year
 from .sheets import SheetAccess
 
@@ -109,13 +110,7 @@ class DataRow(BaseModel):
             raise ValueError("empty count")
         if isinstance(v, str) and v.strip() in (".", "x", "-"):
             raise ValueError(f"{v.strip()!r} = suppressed by CBS: missing, not 0; row skipped")
-        try:
-            f = float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(f"{v!r} is not a number") from None
-        if f != f or f < 0:
-            raise ValueError(f"{v!r} is negative" if f == f else "not a number")
-        return f
+        return parse_count(v, "")  # '1.490' is ambiguous, not 1.49 (wmo_xl.inputs)
 
     @field_validator("categorie", mode="before")
     @classmethod

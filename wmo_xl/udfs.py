@@ -24,6 +24,7 @@ import xlwings as xw
 
 from .bundle import get_bundle, model_for_workbook
 from .errors import WmoError
+from .inputs import check_grid, check_years_count, one_cell, parse_cost_year, parse_count, vector
 
 NA = "#N/A"
 PREFIX = "#WMO! "
@@ -52,18 +53,17 @@ def _empty(value: Any) -> bool:
 
 
 def _one(value: Any, name: str) -> Any:
-    """A single cell's value; #N/A when empty, #WMO! when several cells are given."""
-    items = _flat(value)
-    if not items:
+    """A single cell's value; #N/A when empty, #WMO! for a range (even one with blanks)."""
+    v = one_cell(value, name)
+    if v is None:
         raise _Missing(name)
-    if len(items) > 1:
-        raise WmoError(f"{name} must be one cell, got {len(items)} values")
-    return items[0]
+    return v
 
 
-def _optional(value: Any, default: Any) -> Any:
-    items = _flat(value)
-    return items[0] if items else default
+def _optional(value: Any, default: Any, name: str = "category") -> Any:
+    """An optional single cell: the default when empty; a range of several cells is refused."""
+    v = one_cell(value, name)
+    return default if v is None else v
 
 
 def _workbook_model(caller: Any) -> Any:
@@ -115,20 +115,26 @@ def wmo_forecast_table(wijken, years, category=None, caller=None):  # no annotat
     from .forecast import forecast_table
     from .schemas import years_query
 
-    codes, year_list = _flat(wijken), _flat(years)
-    if not codes or not year_list:
+    codes, year_cells = vector(wijken, "wijken"), vector(years, "years")
+    if not any(c is not None for c in codes) or not any(y is not None for y in year_cells):
         raise _Missing("wijken/years")
+    check_years_count(year_cells)
+    check_grid(len(codes), len(year_cells))
     model = _workbook_model(caller)
-    q = years_query(year_list, _optional(category, "totaal"))
+    q = years_query([y for y in year_cells if y is not None], _optional(category, "totaal"))
+    # blank cells among the codes or years keep their place as an empty row or column, so
+    # cell (i, j) is always the forecast of code i in year j
+    rows = [i for i, c in enumerate(codes) if c is not None]
+    cols = [j for j, y in enumerate(year_cells) if y is not None]
     # a grid column before the category's first data year (HbH starts in 2017) stays empty,
     # so switching the Forecast sheet to hbh does not turn the whole grid into one message
     first = get_bundle(model).model(q.category).first_year_
-    shown = [y for y in q.years if y >= first]
-    grid = np.full((len(codes), len(q.years)), np.nan)
+    shown = [(j, y) for j, y in zip(cols, q.years) if y >= first]
+    grid = np.full((len(codes), len(year_cells)), np.nan)
     if shown:
-        table = forecast_table(codes, shown, q.category, model=model)
-        cols = [j for j, y in enumerate(q.years) if y >= first]
-        grid[:, cols] = table["clients"].to_numpy(dtype=float).reshape(len(codes), len(shown))
+        table = forecast_table([codes[i] for i in rows], [y for _, y in shown], q.category, model=model)
+        values = table["clients"].to_numpy(dtype=float).reshape(len(rows), len(shown))
+        grid[np.ix_(rows, [j for j, _ in shown])] = values
     return np.where(np.isnan(grid), None, grid).tolist()
 
 
@@ -154,19 +160,13 @@ def wmo_cost(service, clients, menu, year=None):  # no annotations: see module d
     from .menukaart import menu_from_rows
 
     dienst = _one(service, "service")
-    n = _one(clients, "clients")
-    if isinstance(n, bool) or not isinstance(n, (int, float)):
-        raise WmoError(f"clients {n!r} is not a number")
+    n = parse_count(_one(clients, "clients"), "clients")
     if menu is None or (isinstance(menu, (list, tuple)) and not _flat(menu)):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
     rows = menu if isinstance(menu, (list, tuple)) and menu and isinstance(menu[0], (list, tuple)) else [menu]
     row = menu_from_rows(rows).get(dienst)
-    y = _optional(year, None)
-    if y is not None:
-        if isinstance(y, bool) or not isinstance(y, (int, float)) or not float(y).is_integer():
-            raise WmoError(f"year {y!r} is not a year")
-        y = int(y)
-    return cost(row, float(n), y)
+    y = _optional(year, None, "year")
+    return cost(row, n, None if y is None else parse_cost_year(y))
 
 
 @xw.func
@@ -188,29 +188,10 @@ def wmo_model_info(caller=None):  # no annotations: see module docstring
 
 
 def _scenario(values: Any) -> Any:
-    """A 2-column range (field, value) -> Scenario; empty values keep the base."""
-    from .costs import Scenario
+    """A 2-column range (parameter, waarde) -> Scenario; empty values keep the base."""
+    from .costs import scenario_from_rows
 
-    rows = values if isinstance(values, (list, tuple)) else []
-    fields: dict[str, Any] = {}
-    for r in rows:
-        if not isinstance(r, (list, tuple)) or len(r) < 2 or _empty(r[0]):
-            continue
-        key = str(r[0]).strip()
-        if key not in Scenario.model_fields:
-            raise WmoError(f"unknown scenario parameter {key!r}: accepted are {', '.join(Scenario.model_fields)}")
-        if not _empty(r[1]):
-            v = r[1]
-            fields[key] = int(v) if key.endswith("_jaar") and isinstance(v, float) and v.is_integer() else v
-    try:
-        return Scenario(**fields)
-    except Exception as exc:  # pydantic ValidationError -> one line
-        from pydantic import ValidationError
-
-        if isinstance(exc, ValidationError):
-            err = exc.errors()[0]
-            raise WmoError(f"scenario parameter {err['loc'][0]}: {err['msg']}") from None
-        raise
+    return scenario_from_rows(values, "scenario")
 
 
 @xw.func
@@ -220,7 +201,7 @@ def wmo_clients(gemeente, year, categorie, caller=None):  # no annotations: see 
     from .costs import category_clients
     from .schemas import query
 
-    cat = str(_one(categorie, "categorie")).strip().lower()
+    cat = _one(categorie, "categorie")
     q = query(_one(gemeente, "gemeente"), _one(year, "year"))
     table = category_clients(q.code, [q.year], model=_workbook_model(caller), categories=[cat])
     return float(table["clienten"].iloc[0])
@@ -236,13 +217,10 @@ def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations
     from .menukaart import menu_from_rows
 
     dienst = _one(service, "service")
-    n = _one(clients, "clients")
-    if isinstance(n, bool) or not isinstance(n, (int, float)):
-        raise WmoError(f"clients {n!r} is not a number")
-    y = _one(year, "year")
-    if isinstance(y, bool) or not isinstance(y, (int, float)) or not float(y).is_integer():
-        raise WmoError(f"year {y!r} is not a year")
+    n = parse_count(_one(clients, "clients"), "clients")
+    y = parse_cost_year(_one(year, "year"))
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    row = menu_from_rows(menu).get(dienst)
-    return scenario_cost(row, float(n), int(y), _scenario(scenario))
+    rows = menu if isinstance(menu, (list, tuple)) and menu and isinstance(menu[0], (list, tuple)) else [menu]
+    row = menu_from_rows(rows).get(dienst)
+    return scenario_cost(row, n, y, _scenario(scenario))

@@ -1,0 +1,123 @@
+"""Nothing of the user's is lost: the checks before the project writes, renames or deletes.
+
+The project only renames or deletes what it created itself: a model bundle is a real folder
+(never a link) holding a ``manifest.json`` the project wrote. A workbook is replaced only
+with an explicit ``--force`` and then a numbered backup is kept; a read-only workbook or
+one that Excel or LibreOffice has open (its owner/lock file beside it) is never rewritten.
+Old models set aside are numbered (``.inactive``, ``.inactive-2``, ...), never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .errors import WmoError
+
+MANIFEST_FILE = "manifest.json"
+
+
+def is_project_bundle(path: str | Path) -> bool:
+    """A real folder (no link) with a manifest.json the project wrote (has 'format' and 'files')."""
+    p = Path(path)
+    if p.is_symlink() or not p.is_dir():
+        return False
+    m = p / MANIFEST_FILE
+    if m.is_symlink() or not m.is_file():
+        return False
+    try:
+        manifest = json.loads(m.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "format" in manifest and isinstance(manifest.get("files"), dict)
+
+
+def refuse_link(path: str | Path, what: str) -> None:
+    """Never follow a link out of the folder the user named."""
+    p = Path(path)
+    if p.is_symlink():
+        raise WmoError(f"{what} {str(p)!r} is a link: give the real folder or file, links are not followed")
+
+
+def check_bundle_target(out: str | Path) -> Path:
+    """``out`` may be written as a model bundle: new, or a bundle the project wrote before.
+
+    Refused: a link, a file, the current folder, and a folder with anything else in it
+    (writing would rename it to ``.previous`` and a second write would delete it).
+    """
+    p = Path(out)
+    refuse_link(p, "model folder")
+    if p.exists():
+        if not p.is_dir():
+            raise WmoError(f"model folder {str(p)!r} is a file: give a new folder name")
+        if p.resolve() == Path.cwd().resolve() or p.resolve() == Path(p.resolve().anchor):
+            raise WmoError(f"model folder {str(p)!r} is the current folder: give a new folder name like models/eigen")
+        if not is_project_bundle(p) and any(p.iterdir()):
+            raise WmoError(f"folder {str(p)!r} exists and is not a model bundle written by wmo-xl: "
+                           "give a new folder name (nothing was changed)")
+    for side in (p.with_name(p.name + ".previous"),):
+        refuse_link(side, "model folder")
+        if side.exists() and not is_project_bundle(side):
+            raise WmoError(f"{str(side)!r} exists and is not a model bundle written by wmo-xl: move it away first")
+    return p
+
+
+def free_name(path: Path, suffix: str) -> Path:
+    """``<path><suffix>``, or ``<path><suffix>-2``, -3, ... : the first name not in use."""
+    candidate = path.with_name(path.name + suffix)
+    n = 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate = path.with_name(f"{path.name}{suffix}-{n}")
+        n += 1
+    return candidate
+
+
+def owner_files(workbook: str | Path) -> list[Path]:
+    """Lock files Excel (``~$name``) and LibreOffice (``.~lock.name#``) keep beside an open workbook."""
+    wb = Path(workbook)
+    names = {f"~${wb.name}", f"~${wb.name[2:]}", f".~lock.{wb.name}#"}
+    return [wb.with_name(n) for n in sorted(names) if wb.with_name(n).exists()]
+
+
+def check_workbook_writable(workbook: str | Path) -> Path:
+    """A workbook the project may rewrite in place: a real, writable file nobody has open."""
+    wb = Path(workbook)
+    refuse_link(wb, "workbook")
+    if not wb.exists():
+        raise WmoError(f"workbook {str(wb)!r} not found: give the path of your .xlsm")
+    if not wb.is_file():
+        raise WmoError(f"workbook {str(wb)!r} is a folder: give the path of your .xlsm")
+    if not os.access(wb, os.W_OK) or not (wb.stat().st_mode & 0o200):
+        raise WmoError(f"workbook {wb.name!r} is read-only: nothing was changed (make it writable or work on a copy)")
+    if not os.access(wb.parent, os.W_OK):
+        raise WmoError(f"the folder of {wb.name!r} is read-only: the workbook cannot be saved safely there")
+    owners = owner_files(wb)
+    if owners:
+        raise WmoError(f"workbook {wb.name!r} is open in Excel or LibreOffice ({owners[0].name} exists): "
+                       "close it first (nothing was changed)")
+    return wb
+
+
+def check_new_workbook(out: str | Path, force: bool) -> Path | None:
+    """Where a new workbook may be written; with ``force`` an existing one is backed up first.
+
+    Returns the backup path (or None). Refused: a folder, a link, an open or read-only file,
+    and an existing file without ``force``.
+    """
+    p = Path(out)
+    refuse_link(p, "workbook")
+    if p.is_dir():
+        raise WmoError(f"--out {str(p)!r} is a folder: give a file name like {str(p / 'wmo_xl.xlsm')!r}")
+    if p.suffix.lower() != ".xlsm":
+        raise WmoError(f"--out {str(p)!r} must end in .xlsm (the workbook has macros)")
+    if not p.exists():
+        return None
+    if not force:
+        raise WmoError(f"{str(p)!r} exists: it may hold your own figures. Give another --out, or --force to replace it "
+                       "(a backup is kept)")
+    check_workbook_writable(p)
+    backup = free_name(p.with_suffix(""), ".backup.xlsm")
+    shutil.copy2(p, backup)
+    return backup
