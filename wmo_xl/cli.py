@@ -154,6 +154,10 @@ def build_workbook_cmd(
     from .wijken import wijken_of
     from .workbook import build_workbook
 
+    from .bundle import set_active_model
+
+    if model is not None:
+        set_active_model(model)  # the cached values come from the UDFs, which use the active model
     wijken_of(gemeente, model=model)  # an unknown or non-gemeente code stops here, before any file is touched
     backup = check_new_workbook(out, force)
     if backup is not None:

@@ -156,7 +156,10 @@ _NUMBER_LIKE = re.compile(r"^[+-]?[\d.,\s\u00a0]+%?$")
 
 
 def numeric_frame(table: CsvTable) -> pd.DataFrame:
-    """The table with every column whose cells are all numbers (or suppressed marks) as float.
+    """The table with every column whose cells are mostly numbers as float; other columns stay text.
+
+    In a number column, a cell that is neither a number nor a suppressed mark is refused
+    (naming line and column): reading it as missing would hide it, as 0 would invent it.
 
     Numbers are read by :func:`wmo_xl.inputs.parse_number` with the file's decimal mark, so
     ``1.490`` is 1490 in a file that writes ``32,40`` and refused where the file does not
@@ -166,8 +169,8 @@ def numeric_frame(table: CsvTable) -> pd.DataFrame:
     for col in df.columns:
         values = df[col]
         uniques = [v for v in pd.unique(values) if v not in SUPPRESSED]
-        if not all(_NUMBER_LIKE.match(v) for v in uniques):
-            continue
+        if 2 * sum(bool(_NUMBER_LIKE.match(v)) for v in uniques) <= len(uniques) and uniques:
+            continue  # a text column (names, codes, postcodes)
         mapping: dict[str, float] = {v: np.nan for v in SUPPRESSED}
         for v in uniques:
             try:

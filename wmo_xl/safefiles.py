@@ -74,6 +74,15 @@ def free_name(path: Path, suffix: str) -> Path:
     return candidate
 
 
+def backup_name(path: Path) -> Path:
+    """``<stem>.backup<ext>``, or ``<stem>.backup-2<ext>``, ...: the first name not in use."""
+    n, candidate = 1, path.with_name(f"{path.stem}.backup{path.suffix}")
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = path.with_name(f"{path.stem}.backup-{n}{path.suffix}")
+    return candidate
+
+
 def owner_files(workbook: str | Path) -> list[Path]:
     """Lock files Excel (``~$name``) and LibreOffice (``.~lock.name#``) keep beside an open workbook."""
     wb = Path(workbook)
@@ -118,6 +127,6 @@ def check_new_workbook(out: str | Path, force: bool) -> Path | None:
         raise WmoError(f"{str(p)!r} exists: it may hold your own figures. Give another --out, or --force to replace it "
                        "(a backup is kept)")
     check_workbook_writable(p)
-    backup = free_name(p.with_suffix(""), ".backup.xlsm")
+    backup = backup_name(p)
     shutil.copy2(p, backup)
     return backup
