@@ -177,3 +177,46 @@ def test_build_workbook_bad_gemeente_touches_nothing(bundle_dir: Path, tmp_path:
     code, _, err = run(["build-workbook", "--model", str(bundle_dir), "--gemeente", gemeente, "--out", str(tmp_path / "w.xlsm")], capsys)
     assert one_line_error(code, err)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_backtest_out_never_onto_an_input_or_an_existing_file(tmp_path: Path, data_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    data = next(data_dir.glob("*.csv"))
+    copy = tmp_path / "d.csv"
+    copy.write_bytes(data.read_bytes())
+    before = copy.read_bytes()
+    base = ["backtest", "--data", str(copy), "--origin", "2017"]
+    for out, force, message in [(copy, True, "one of the input files"), (copy, False, "one of the input files"), (tmp_path, False, "is a folder")]:
+        code, out_text, err = run([*base, "--out", str(out), *(["--force"] if force else [])], capsys)
+        assert one_line_error(code, err) and message in err and out_text == ""
+    assert copy.read_bytes() == before
+    mine = tmp_path / "mine.csv"
+    mine.write_text("my notes")
+    code, _, err = run([*base, "--out", str(mine)], capsys)
+    assert one_line_error(code, err) and "exists" in err and mine.read_text() == "my notes"
+    code, _, err = run([*base, "--out", str(mine), "--force"], capsys)
+    assert code == 0 and mine.read_text().startswith("wijk,year")
+
+
+@pytest.mark.parametrize("case", ["read-only", "open in Excel", "open in LibreOffice", "folder", "missing", "link"])
+def test_retrain_refuses_workbooks_it_must_not_write(tmp_path: Path, capsys, case: str) -> None:  # type: ignore[no-untyped-def]
+    wb = tmp_path / "wmo_xl.xlsm"
+    wb.write_bytes(b"PK\x03\x04 my workbook")
+    target = wb
+    if case == "read-only":
+        wb.chmod(0o444)
+    elif case == "open in Excel":
+        (tmp_path / "~$wmo_xl.xlsm").write_bytes(b"owner")
+    elif case == "open in LibreOffice":
+        (tmp_path / ".~lock.wmo_xl.xlsm#").write_bytes(b"owner")
+    elif case == "folder":
+        target = tmp_path
+    elif case == "missing":
+        target = tmp_path / "none.xlsm"
+    else:
+        target = tmp_path / "link.xlsm"
+        os.symlink(wb, target)
+    code, _, err = run(["retrain", str(target)], capsys)
+    assert one_line_error(code, err), err
+    assert wb.read_bytes() == b"PK\x03\x04 my workbook"
+    code, _, err = run(["reset-model", str(tmp_path / "none.xlsm")], capsys)
+    assert one_line_error(code, err) and "not found" in err

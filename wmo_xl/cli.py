@@ -63,11 +63,15 @@ def backtest(
     origin: int = typer.Option(..., "--origin", help="Last year the model may see."),
     horizon: int = typer.Option(1, "--horizon", help="Years ahead to score."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write per-wijk predictions to this CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
     """Fit on years <= origin, score origin + horizon against two baselines."""
     from .backtest import run_backtest
     from .data import read_csvs
+    from .safefiles import check_new_output, write_text_atomic
 
+    if out is not None:
+        check_new_output(out, force, data)  # before the work: never onto an input file
     df = read_csvs(data)
     res = run_backtest(df[df["category"] == "totaal"], origin, horizon)
     typer.echo(f"backtest origin {origin} -> {origin + horizon}: {len(res.predictions)} wijken "
@@ -75,7 +79,7 @@ def backtest(
     typer.echo(res.metrics.to_string(float_format=lambda v: f"{v:.4f}"))
     typer.echo(f"80% interval coverage: {res.coverage:.3f}")
     if out is not None:
-        res.predictions.to_csv(out, index=False)
+        write_text_atomic(out, res.predictions.to_csv(index=False))
         typer.echo(f"predictions written to {out}")
 
 
@@ -174,7 +178,10 @@ def retrain(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from .retrain import retrain as run_retrain
+    from .safefiles import check_workbook_writable
     from .sheets import OpenpyxlBook
+
+    check_workbook_writable(workbook)  # read-only, open in Excel (~$ file), a link or a folder: refused
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)
@@ -195,6 +202,8 @@ def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose ow
     """Back to the national model for this workbook (the local bundle is kept as .inactive)."""
     from .bundle import deactivate_local_bundle
 
+    if not workbook.is_file():
+        raise WmoError(f"workbook {str(workbook)!r} not found: give the path of the .xlsm whose own model to set aside")
     kept = deactivate_local_bundle(workbook)
     if kept is None:
         typer.echo(f"{workbook.name} already uses the national model")

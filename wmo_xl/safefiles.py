@@ -130,3 +130,32 @@ def check_new_workbook(out: str | Path, force: bool) -> Path | None:
     backup = backup_name(p)
     shutil.copy2(p, backup)
     return backup
+
+
+def check_new_output(out: str | Path, force: bool, inputs: list[Path] | tuple[Path, ...] = ()) -> Path:
+    """A file the command may write: new, or existing with ``force``; never an input, folder or link.
+
+    Root can write to read-only files, so the file's mode bits are checked as well.
+    """
+    p = Path(out)
+    refuse_link(p, "--out")
+    if p.is_dir():
+        raise WmoError(f"--out {str(p)!r} is a folder: give a file name like {str(p / 'uitkomst.csv')!r}")
+    if p.exists():
+        if any(p.resolve() == Path(i).resolve() for i in inputs):
+            raise WmoError(f"--out {str(p)!r} is one of the input files: give another file name (nothing was changed)")
+        if not force:
+            raise WmoError(f"--out {str(p)!r} exists: give a new file name, or --force to replace it")
+        if not (p.stat().st_mode & 0o200):
+            raise WmoError(f"--out {str(p)!r} is read-only: nothing was changed")
+    return p
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file through a temporary file beside it and one rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
