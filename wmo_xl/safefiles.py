@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 from .errors import WmoError
 
 MANIFEST_FILE = "manifest.json"
+#: A retrain lock older than this is taken to be left by a crash (Windows, where no pid check is safe).
+STALE_LOCK_SECONDS = 2 * 3600
 
 
 def is_project_bundle(path: str | Path) -> bool:
@@ -159,3 +162,81 @@ def write_text_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def set_aside(path: str | Path, suffix: str = ".inactive") -> Path | None:
+    """Rename a bundle the project wrote to the first free ``<name><suffix>[-n]``; never delete one.
+
+    Returns the new path, or None when there is nothing at ``path``. A link or a folder the
+    project did not write is refused, not moved.
+    """
+    p = Path(path)
+    if not p.exists() and not p.is_symlink():
+        return None
+    refuse_link(p, "model folder")
+    if not is_project_bundle(p):
+        raise WmoError(f"{str(p)!r} is not a model bundle written by wmo-xl: it is left as it is")
+    kept = free_name(p, suffix)
+    os.replace(p, kept)
+    return kept
+
+
+def lock_path(workbook: str | Path) -> Path:
+    wb = Path(workbook)
+    return wb.with_name(f".{wb.name}.wmo_xl.lock")
+
+
+class WorkbookLock:
+    """One retrain per workbook at a time: a lock file beside it, created exclusively.
+
+    A lock left by a process that no longer runs (a crash) is taken over; a live one is a
+    WmoError naming the workbook. Works the same on Windows (no fcntl needed).
+    """
+
+    def __init__(self, workbook: str | Path) -> None:
+        self.workbook = Path(workbook)
+        self.path = lock_path(workbook)
+        self._held = False
+
+    def __enter__(self) -> WorkbookLock:
+        for _attempt in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if self._stale():
+                    self.path.unlink(missing_ok=True)
+                    continue
+                raise WmoError(f"another retrain of {self.workbook.name!r} is running (lock {self.path.name}): "
+                               "wait for it to finish") from None
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            self._held = True
+            return self
+        raise WmoError(f"cannot take the lock {self.path.name} for {self.workbook.name!r}: remove it if no retrain runs")
+
+    def _stale(self) -> bool:
+        try:
+            pid = int(self.path.read_text().strip() or "0")
+        except (OSError, ValueError):
+            return False
+        if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows: go by age
+            return time.time() - self.path.stat().st_mtime > STALE_LOCK_SECONDS
+        return pid > 0 and not _alive(pid)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._held:
+            self.path.unlink(missing_ok=True)
+            self._held = False
+
+
+def _alive(pid: int) -> bool:
+    """POSIX only: is a process with this id running (signal 0 checks, sends nothing)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
