@@ -136,12 +136,12 @@ def test_scenario_range_with_blanks_and_percent(menu_range) -> None:  # type: ig
 
 
 def test_grid_with_blank_cells_keeps_positions(active_bundle) -> None:  # type: ignore[no-untyped-def]
-    codes = [["WK010101"], [None], ["GM0202"], [""], ["WK030305"]]
-    years = [[2018, None, 2023, "  "]]
+    codes = [[None], ["WK010101"], [None], ["GM0202"], [""], ["WK030305"], [None]]
+    years = [[None, 2018, None, 2023, "  "]]
     grid = udfs.wmo_forecast_table(codes, years)
-    assert len(grid) == 5 and all(len(r) == 4 for r in grid)
-    for i, c in enumerate(["WK010101", None, "GM0202", None, "WK030305"]):
-        for j, y in enumerate([2018, None, 2023, None]):
+    assert len(grid) == 6 and all(len(r) == 4 for r in grid)  # trailing blanks dropped, leading and inner kept
+    for i, c in enumerate([None, "WK010101", None, "GM0202", None, "WK030305"]):
+        for j, y in enumerate([None, 2018, None, 2023]):
             if c is None or y is None:
                 assert grid[i][j] is None
             else:
@@ -166,9 +166,11 @@ def test_grid_cell_i_j_is_code_i_year_j(active_bundle, codes, years, as_column) 
     if all(c is None for c in codes) or all(y is None for y in years):
         assert grid == "#N/A"
         return
-    assert isinstance(grid, list) and len(grid) == len(codes) and all(len(r) == len(years) for r in grid)
-    for i, c in enumerate(codes):
-        for j, y in enumerate(years):
+    n = max(i for i, c in enumerate(codes) if c is not None) + 1  # blanks after the last code shift nothing
+    m = max(j for j, y in enumerate(years) if y is not None) + 1
+    assert isinstance(grid, list) and len(grid) == n and all(len(r) == m for r in grid)
+    for i, c in enumerate(codes[:n]):
+        for j, y in enumerate(years[:m]):
             if c is None or y is None:
                 assert grid[i][j] is None
                 continue

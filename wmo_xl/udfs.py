@@ -115,15 +115,16 @@ def wmo_forecast_table(wijken, years, category=None, caller=None):  # no annotat
     from .forecast import forecast_table
     from .schemas import years_query
 
-    codes, year_cells = vector(wijken, "wijken"), vector(years, "years")
-    if not any(c is not None for c in codes) or not any(y is not None for y in year_cells):
+    codes, year_cells = _trimmed(vector(wijken, "wijken")), _trimmed(vector(years, "years"))
+    if not codes or not year_cells:
         raise _Missing("wijken/years")
     check_years_count(year_cells)
     check_grid(len(codes), len(year_cells))
     model = _workbook_model(caller)
     q = years_query([y for y in year_cells if y is not None], _optional(category, "totaal"))
     # blank cells among the codes or years keep their place as an empty row or column, so
-    # cell (i, j) is always the forecast of code i in year j
+    # cell (i, j) is always the forecast of code i in year j (blanks after the last code or
+    # year are dropped: a range reaching below a spilled list of wijken shifts nothing)
     rows = [i for i, c in enumerate(codes) if c is not None]
     cols = [j for j, y in enumerate(year_cells) if y is not None]
     # a grid column before the category's first data year (HbH starts in 2017) stays empty,
@@ -185,6 +186,14 @@ def wmo_model_info(caller=None):  # no annotations: see module docstring
     from .modelinfo import model_info_rows
 
     return model_info_rows(get_bundle(_workbook_model(caller)))
+
+
+def _trimmed(cells: list[Any]) -> list[Any]:
+    """Cells up to the last non-blank one."""
+    n = len(cells)
+    while n and cells[n - 1] is None:
+        n -= 1
+    return cells[:n]
 
 
 def _scenario(values: Any) -> Any:
