@@ -32,14 +32,14 @@ def main() -> None:
     from wmo_xl.bundle import get_bundle
 
     bundle = get_bundle()
-    print(f"import + model load: {1000 * (time.perf_counter() - t):.0f} ms ({len(bundle.model('totaal').wijken_)} wijken)")
+    print(f"import + model load: {1000 * (time.perf_counter() - t):.0f} ms ({len(bundle.model('totaal').codes)} wijken)")
     years = list(range(2019, 2025))
     wmo_xl.forecast_table(None, years)
     best, med = best_of(lambda: wmo_xl.forecast_table(None, years), 20)
     print(f"forecast_table all wijken x 6 years: best {1000 * best:.1f} ms, median {1000 * med:.1f} ms (goal < 50 ms)")
     from wmo_xl import udfs
 
-    codes = [str(w) for w in bundle.model("totaal").wijken_]
+    codes = [str(w) for w in bundle.model("totaal").codes]
     cbest, cmed = best_of(lambda: wmo_xl.forecast_table(codes, years), 20)
     print(f"forecast_table(list of all wijk codes, 6 years): best {1000 * cbest:.1f} ms, median {1000 * cmed:.1f} ms")
     wijken = [[w] for w in codes]

@@ -96,3 +96,11 @@ def shared_dir() -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def user_key_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The per-user signing key of local bundles lives in a temp dir, never in the real home."""
+    home = tmp_path_factory.mktemp("wmo_xl_home")
+    os.environ["WMO_XL_HOME"] = str(home)
+    return home

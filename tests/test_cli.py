@@ -83,4 +83,4 @@ def test_train_combines_data_dirs(data_dir: Path, tmp_path: Path, capsys: pytest
     from wmo_xl.bundle import load_bundle
 
     est = load_bundle(tmp_path / "m").model("totaal")
-    assert est.origin_ == 2019 and est.first_year_ == 2015
+    assert est.origin == 2019 and est.first_year == 2015

@@ -15,7 +15,7 @@ NATIONAL_2022 = 219.0
 def per_inhabitant(gemeente: str, year: int) -> float:
     model = national_bundle_path()
     est = get_bundle(model).model("totaal")
-    inh = est.inhabitants_[est.gemeente_index_[gemeente]].sum()
+    inh = est.inhabitants[est.rows(gemeente)].sum()
     return float(budget(gemeente, [year], model=model)["basis"].sum() / inh)
 
 
@@ -27,7 +27,7 @@ def test_zeist_within_factor_1_5() -> None:
 def test_mid_size_gemeenten_within_factor_1_5() -> None:
     """All gemeenten of 50,000-100,000 inhabitants in the model: median and most within 1.5x."""
     est = get_bundle(national_bundle_path()).model("totaal")
-    mid = [g for g, idx in est.gemeente_index_.items() if 50_000 <= est.inhabitants_[idx].sum() <= 100_000]
+    mid = [g for g, idx in est.gemeente_rows.items() if 50_000 <= est.inhabitants[idx].sum() <= 100_000]
     assert len(mid) >= 30
     ratios = np.array([per_inhabitant(g, 2022) / NATIONAL_2022 for g in mid])
     assert 1 / 1.5 <= float(np.median(ratios)) <= 1.5

@@ -55,7 +55,7 @@ def test_later_rows_do_not_change_a_fit_up_to_the_origin(cbs_frame: pd.DataFrame
     changed = df.copy()
     changed.loc[changed["year"] == 2018, "clients"] *= 3
     b = WmoForecaster().fit(changed[changed["year"] <= 2017])
-    assert np.allclose(a.mean_, b.mean_)
+    assert np.allclose(a.forecast_.mean, b.forecast_.mean)
 
 
 def test_unknown_wijk_and_out_of_range_year(fitted: WmoForecaster) -> None:

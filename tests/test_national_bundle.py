@@ -15,7 +15,7 @@ def test_national_bundle_verifies_and_forecasts() -> None:
     bundle = get_bundle(path)
     assert bundle.kind == "national"
     est = bundle.model("totaal")
-    assert est.origin_ == 2018 and len(est.wijken_) > 2500
+    assert est.origin == 2018 and len(est.codes) > 2500
     value = wmo_xl.forecast("GM0518", 2020, model=path)
     lo, hi = wmo_xl.forecast_interval("GM0518", 2020, model=path)
     assert lo < value < hi
@@ -35,3 +35,12 @@ def test_national_grid_is_complete() -> None:
     t = wmo_xl.forecast_table(None, range(2019, 2025), model=national_bundle_path())
     assert len(t) == 6 * t["wijk"].nunique()
     assert np.isfinite(t["clients"]).all() and (t["lower"] <= t["clients"]).all()
+
+
+def test_national_bundle_is_data_only() -> None:
+    """npz + JSON + card: no pickle in the shipped model."""
+    m = json.loads((national_bundle_path() / MANIFEST_FILE).read_text())
+    assert m["format"] == 2 and set(m["files"]) == {"forecast.npz", "MODEL_CARD.md"}
+    assert not list(national_bundle_path().glob("*.joblib"))
+    with np.load(national_bundle_path() / "forecast.npz", allow_pickle=False) as npz:
+        assert all(npz[k].dtype.kind != "O" for k in npz.files)

@@ -18,7 +18,7 @@ import pytest
 
 import wmo_xl
 from wmo_xl import macros, udfs
-from wmo_xl.bundle import MANIFEST_FILE, get_bundle, load_bundle, local_bundle_path, model_for_workbook, set_workbook_model
+from wmo_xl.bundle import FORECAST_FILE, MANIFEST_FILE, get_bundle, load_bundle, local_bundle_path, model_for_workbook, set_workbook_model
 from wmo_xl.data import tidy
 from wmo_xl.errors import WmoError
 from wmo_xl.retrain import parse_rows, retrain
@@ -52,7 +52,7 @@ def make_workbook(path: Path, rows: list[list[Any]], header: list[str] | None = 
 
 
 def test_parse_good_bad_and_mixed_rows(active_bundle, cbs_frame) -> None:  # type: ignore[no-untyped-def]
-    known = {str(w) for w in get_bundle().model("totaal").wijken_}
+    known = {str(w) for w in get_bundle().model("totaal").codes}
     values = [["titel"], ["Wijk", "Year", "Clients", "categorie"],
               ["WK020201", 2019, 100, None], ["wk020202 ", "2019", "55", "totaal"],
               ["", 2019, 5, None], ["WK02020", 2019, 5, None], ["WK020203", 2099, 5, None],
@@ -240,7 +240,7 @@ def test_xlwings_macro_retrain_and_reset(active_bundle, cbs_frame, tmp_path: Pat
     assert book.sheets["Data"].cells == data
     caller = type("Caller", (), {"sheet": type("S", (), {"book": book})()})()
     info = dict((r[0], r[1]) for r in udfs.wmo_model_info(caller=caller))
-    assert info["Actief model"] == "eigen model (hertraind)"
+    assert info["Actief model"] == "eigen model (gemeente_wmo_model)"
     assert udfs.wmo_forecast("GM0303", 2021, caller=caller) == pytest.approx(wmo_xl.forecast("GM0303", 2021, model=local_bundle_path(book.fullname)))
     # the second button resets: the national model again, the own model kept aside
     book.app.api.Caller = "Button 2"
@@ -261,16 +261,16 @@ def test_xlwings_retrain_error_goes_to_status_bar(active_bundle, tmp_path: Path)
 def test_failing_retrain_keeps_previous_bundle(active_bundle, cbs_frame, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     wb_path = make_workbook(tmp_path / "a.xlsx", local_rows(cbs_frame))
     first = retrain(OpenpyxlBook(wb_path)).bundle_path
-    digest = load_bundle(first).manifest["files"]["model.joblib"]
-    import wmo_xl.bundle as b
+    digest = load_bundle(first).manifest["files"][FORECAST_FILE]
+    import wmo_xl.bundle.format as b
 
     def boom(*a: Any, **k: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(b.joblib, "dump", boom)
+    monkeypatch.setattr(b, "bundle_arrays", boom)
     with pytest.raises(OSError):
         retrain(OpenpyxlBook(wb_path))
-    assert load_bundle(first).manifest["files"]["model.joblib"] == digest
+    assert load_bundle(first).manifest["files"][FORECAST_FILE] == digest
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
@@ -287,7 +287,7 @@ KILL_SCRIPT = textwrap.dedent("""
             print("between renames", flush=True)
             time.sleep(60)
         return real(src, dst)
-    b.os.replace = slow
+    os.replace = slow
     retrain(OpenpyxlBook(sys.argv[1]))
 """)
 

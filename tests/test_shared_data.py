@@ -50,19 +50,19 @@ def test_retrained_beats_national_on_newer_local_year(totaal) -> None:  # type: 
     from wmo_xl.model import WmoForecaster
     from wmo_xl.retrain import recalibrate, wape
 
-    national = WmoForecaster().fit(totaal[totaal["year"] <= 2016])
+    national = WmoForecaster().fit(totaal[totaal["year"] <= 2016]).forecast_
     local_w, nat_w, sizes, better = [], [], [], 0
     for g, rows in totaal.groupby("gemeente"):
         loc = rows[rows["year"] <= 2017].dropna(subset=["clients"])
         act = rows[rows["year"] == 2018].dropna(subset=["clients"])
-        if g not in national.gemeente_index_ or 2017 not in set(loc["year"]) or len(act) < 3:
+        if g not in national.gemeente_rows or 2017 not in set(loc["year"]) or len(act) < 3:
             continue
         est = recalibrate(national, loc)
-        act = act[act["wijk"].isin(est.index_) & act["wijk"].isin(national.index_)]
+        act = act[act["wijk"].isin(est.index) & act["wijk"].isin(national.index)]
         if act.empty or act["clients"].sum() == 0:
             continue
-        pl = est.mean_[[est.index_[w] for w in act["wijk"]], 2018 - est.origin_ - 1]
-        pn = national.mean_[[national.index_[w] for w in act["wijk"]], 2018 - national.origin_ - 1]
+        pl = est.grid(list(act["wijk"]), [2018])[0][:, 0]
+        pn = national.grid(list(act["wijk"]), [2018])[0][:, 0]
         a = act["clients"].to_numpy()
         local_w.append(wape(a, pl))
         nat_w.append(wape(a, pn))

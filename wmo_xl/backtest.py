@@ -112,7 +112,7 @@ def run_backtest(df: pd.DataFrame, origin: int, horizon: int, model: WmoForecast
     train = df[df["year"] <= origin]
     est = (model or WmoForecaster()).fit(train)
     base = baselines(train, truth.index.to_numpy(), target)
-    known = base["persistence"].notna() & truth.index.isin(est.wijken_)
+    known = base["persistence"].notna() & truth.index.isin(est.forecast_.codes)
     wijken = truth.index[known.to_numpy()].to_numpy()
     X = pd.DataFrame({"wijk": wijken, "year": target})
     lower, upper = est.predict_interval(X)
@@ -138,8 +138,9 @@ def gemeente_coverage(est: WmoForecaster, pred: pd.DataFrame, horizon: int) -> f
     plus independent noise), which is what WMO_RANGE shows for a gemeente code.
     """
     hits = []
+    fc = est.forecast_
     for _, rows in pred.groupby(pred["wijk"].str[2:6]):
-        idx = np.array([est.index_[w] for w in rows["wijk"]])
-        _, lo, hi = est.gemeente_interval(idx, horizon)
+        idx = np.array([fc.index[w] for w in rows["wijk"]])
+        _, lo, hi = fc.gemeente_interval(idx, horizon)
         hits.append(lo <= rows["actual"].sum() <= hi)
     return float(np.mean(hits)) if hits else float("nan")

@@ -211,6 +211,18 @@ def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose ow
     typer.echo(f"national model active for {workbook.name}; own model kept in {kept.name}")
 
 
+@app.command("trust-model")
+def trust_model(folder: Path = typer.Argument(..., help="A workbook's own model folder (<werkmap>_wmo_model) you vouch for.")) -> None:
+    """Accept a workbook's own model made by someone else: check it, then sign it with your key."""
+    from .bundle import trust_bundle
+
+    try:
+        path = trust_bundle(folder)
+    except WmoError as exc:
+        _fail(str(exc))
+    typer.echo(f"trusted: {path} (signed with your key; workbooks beside it now use it)")
+
+
 def _is_click_error(exc: BaseException, name: str) -> bool:
     """Click's exception classes (typer ships its own copy of click, so match by class name)."""
     return any(c.__name__ == name and "click" in c.__module__ for c in type(exc).__mro__)

@@ -242,8 +242,8 @@ def _hbh_share(code: str, years: list[int], model: str | Path | None) -> pd.Seri
     if "hbh" not in bundle.models:
         return None
     tot, hbh = bundle.models["totaal"], bundle.models["hbh"]
-    wijken = [code] if not is_gemeente(code) else [str(w) for w in tot.wijken_[tot.gemeente_index_.get(code, [])]]
-    common = [w for w in wijken if w in hbh.index_ and w in tot.index_]
+    wijken = [code] if not is_gemeente(code) else [str(w) for w in tot.codes[tot.gemeente_rows.get(code, [])]]
+    common = [w for w in wijken if w in hbh.index and w in tot.index]
     if not common:
         return None
     h = forecast_table(common, years, "hbh", model).groupby("year")["clients"].sum(min_count=1)

@@ -45,9 +45,9 @@ from threadpoolctl import threadpool_limits
 
 from .errors import WmoError
 from .features import FEATURE_NAMES, SHARE_65_INDEX, cohort_ageing, demographic_features
+from .fitted import OFFSET, FittedForecast, observed_matrix, path_bounds, path_variance
 
-#: log(clients + OFFSET) is the modelling scale: counts are multiples of 5 and may be 0.
-OFFSET = 5.0
+__all__ = ["OFFSET", "FittedForecast", "WmoForecaster"]
 #: Pseudo-count of clients pulling a gemeente's ratio towards the national one.
 GEMEENTE_PRIOR_CLIENTS = 100.0
 _Z80 = 1.2815515655446004
@@ -79,8 +79,9 @@ class WmoForecaster(BaseEstimator):
     """Forecast Wmo clients per wijk (scikit-learn style: ``fit`` then ``predict``).
 
     ``fit(df)`` takes the tidy table of :mod:`wmo_xl.data` for one category (rows up to the
-    origin year); ``predict(X)`` takes a frame with ``wijk`` and ``year`` and returns
-    clients; ``predict_interval(X)`` returns the 80% bounds.
+    origin year) and leaves the result in ``forecast_``, a :class:`~wmo_xl.fitted.FittedForecast`
+    (plain arrays: what bundles store and every query reads); ``predict(X)`` takes a frame
+    with ``wijk`` and ``year`` and returns clients; ``predict_interval(X)`` the 80% bounds.
     """
 
     def __init__(
@@ -119,10 +120,8 @@ class WmoForecaster(BaseEstimator):
         self._fit_coefficients(pairs)
         self._fit_spread(pairs)
         state = self._origin_state(df, self.origin_, keep_model=True)
-        self._precompute(state)
-        self.observed_ = {
-            (w, int(yr)): float(c) for w, yr, c in observed[["wijk", "year", "clients"]].itertuples(index=False)
-        }
+        cells = {(w, int(yr)): float(c) for w, yr, c in observed[["wijk", "year", "clients"]].itertuples(index=False)}
+        self.forecast_ = self._precompute(state, cells)
         return self
 
     def _origin_state(self, df: pd.DataFrame, origin: int, keep_model: bool = False) -> OriginState:
@@ -243,12 +242,9 @@ class WmoForecaster(BaseEstimator):
             w = s["f"] / s["f"].sum()
             self.var_gemeente_year_ = float(np.sum(w * (r - np.sum(w * r)) ** 2))
 
-    def _precompute(self, state: OriginState) -> None:
+    def _precompute(self, state: OriginState, cells: dict[tuple[str, int], float]) -> FittedForecast:
         """Forecast paths for every wijk and horizon, so prediction is a table lookup."""
         f = state.frame
-        self.wijken_ = f.index.to_numpy()
-        self.gemeente_ = f["gemeente"].to_numpy()
-        self.inhabitants_ = f["inhabitants"].to_numpy(dtype=float)
         horizons = np.arange(1, self.max_horizon + 1)
         last_year = f["last_year"].to_numpy(dtype=float)
         has_obs = ~np.isnan(last_year)
@@ -266,48 +262,36 @@ class WmoForecaster(BaseEstimator):
         ageing = np.take_along_axis(state.ageing, np.clip(steps - 1, 0, self.max_horizon - 1).astype(int), axis=1)
         mu = base[:, None] + corr[:, None] + self.drift_ * steps + self.coef_[0] * ageing
         counts = np.exp(base) - OFFSET
-        var = self.var_year_ * steps + self.var_noise_ / (np.maximum(counts, 0) + OFFSET)[:, None]
+        var = path_variance(self.var_year_, self.var_noise_, steps, counts)
         var = np.where(has_obs[:, None], var, var + 0.25)  # no history: demographic guess only
-        sd = np.sqrt(var)
-        self.mean_ = np.maximum(np.exp(mu) - OFFSET, 0.0)
-        self.lower_ = np.maximum(np.exp(mu + self.q_low_ * sd) - OFFSET, 0.0)
-        self.upper_ = np.maximum(np.exp(mu + self.q_high_ * sd) - OFFSET, 0.0)
-        self.sd_ = sd
-        self.last_year_ = last_year
-        self.index_ = {w: i for i, w in enumerate(self.wijken_)}
-        self.gemeente_index_ = {g: np.flatnonzero(self.gemeente_ == g) for g in np.unique(self.gemeente_)}
+        mean, lower, upper, _sd = path_bounds(mu, var, self.q_low_, self.q_high_)
+        codes = f.index.to_numpy().astype(str)
+        return FittedForecast(
+            codes=codes, gemeente=f["gemeente"].to_numpy().astype(str), inhabitants=f["inhabitants"].to_numpy(dtype=float),
+            last_year=last_year, mean=mean, lower=lower, upper=upper,
+            observed=observed_matrix(codes, self.first_year_, self.origin_, cells),
+            origin=self.origin_, first_year=self.first_year_, max_horizon=self.max_horizon,
+            var_year=self.var_year_, var_noise=self.var_noise_, var_gemeente_year=self.var_gemeente_year_,
+            q_low=self.q_low_, q_high=self.q_high_,
+        )
 
     # --------------------------------------------------------------- prediction
     def _cells(self, wijken: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.array([self.index_.get(w, -1) for w in wijken])
+        fc = self.forecast_
+        idx = np.array([fc.index.get(w, -1) for w in wijken])
         if (idx < 0).any():
             raise WmoError(f"unknown wijk {wijken[idx < 0][0]}")
-        h = np.asarray(years, dtype=int) - self.origin_
-        if (h < 1).any() or (h > self.max_horizon).any():
-            raise WmoError(f"year outside {self.origin_ + 1}-{self.origin_ + self.max_horizon}")
+        h = np.asarray(years, dtype=int) - fc.origin
+        if (h < 1).any() or (h > fc.max_horizon).any():
+            raise WmoError(f"year outside {fc.origin + 1}-{fc.origin + fc.max_horizon}")
         return idx, h - 1
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Clients for each (wijk, year) row; years after the origin only."""
         idx, j = self._cells(X["wijk"].to_numpy(), X["year"].to_numpy())
-        return self.mean_[idx, j]
+        return self.forecast_.mean[idx, j]
 
     def predict_interval(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bound of the ``coverage`` prediction interval per row."""
         idx, j = self._cells(X["wijk"].to_numpy(), X["year"].to_numpy())
-        return self.lower_[idx, j], self.upper_[idx, j]
-
-    def gemeente_interval(self, rows: np.ndarray, h: int) -> tuple[float, float, float]:
-        """Sum and interval of several wijken at horizon ``h`` (1-based), with a common part.
-
-        Wijk errors within a gemeente are correlated (a policy change moves them all), so
-        the sum's interval is not the sum of the bounds nor the independent one: the common
-        variance is ``var_gemeente_year * h``, the rest is counted as independent noise.
-        """
-        mean = self.mean_[rows, h - 1]
-        total = float(mean.sum())
-        if total <= 0:
-            return total, 0.0, 0.0
-        idio = np.sum((mean * self.var_noise_ ** 0.5 / np.sqrt(mean + OFFSET)) ** 2) / total**2
-        sd = np.sqrt(self.var_gemeente_year_ * h + idio)
-        return total, total * float(np.exp(self.q_low_ * sd)), total * float(np.exp(self.q_high_ * sd))
+        return self.forecast_.lower[idx, j], self.forecast_.upper[idx, j]

@@ -7,11 +7,12 @@ from typing import Any
 from .bundle import Bundle
 
 
-def model_info_rows(bundle: Bundle) -> list[list[Any]]:
-    """Two-column table: label, value."""
+def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]]:
+    """Two-column table: label, value. ``status``: which model a workbook uses and why
+    (:func:`wmo_xl.bundle.which_model`), e.g. that its own model was refused."""
     m = bundle.manifest
     years = m.get("training_years", {}).get("totaal", [])
-    kind = "eigen model (hertraind)" if bundle.kind == "local" else "landelijk model"
+    kind = status or ("eigen model (hertraind)" if bundle.kind == "local" else "landelijk model")
     rows: list[list[Any]] = [
         ["Actief model", kind],
         ["Versie wmo_xl", m.get("wmo_xl_version", "")],

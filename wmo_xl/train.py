@@ -139,14 +139,15 @@ def train(
         "wmo_xl_version": __version__,
         "training_years": years,
         "origin": {c: m.origin_ for c, m in models.items()},
-        "n_wijken": {c: int(len(m.wijken_)) for c, m in models.items()},
+        "n_wijken": {c: int(len(m.forecast_.codes)) for c, m in models.items()},
         "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs]},
         "backtests": [r.summary() for r in results],
         "coefficients": {c: {"ageing": m.coef_[0], "shrink": m.coef_[1], "gemeente_dev": m.coef_[2], "prev_change": m.coef_[3], "drift": m.drift_} for c, m in models.items()},
     }
     manifest = _jsonable(manifest)
     say("writing bundle")
-    path = write_bundle(out, models, manifest, gemeentenamen=gemeentenamen, card=model_card(manifest, table))
+    forecasts = {c: m.forecast_ for c, m in models.items()}
+    path = write_bundle(out, forecasts, manifest, gemeentenamen=gemeentenamen, card=model_card(manifest, table))
     return path, manifest
 
 

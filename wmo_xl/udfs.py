@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 import xlwings as xw
 
-from .bundle import get_bundle, model_for_workbook
+from .bundle import ModelChoice, get_bundle, which_model
 from .errors import WmoError
 from .inputs import check_grid, check_years_count, one_cell, parse_cost_year, parse_count, vector
 
@@ -66,14 +66,18 @@ def _optional(value: Any, default: Any, name: str = "category") -> Any:
     return default if v is None else v
 
 
+def _workbook_choice(caller: Any) -> ModelChoice:
+    """The calling workbook's model (its own trusted bundle, or None for the active model) and status."""
+    try:
+        name = None if caller is None else caller.sheet.book.fullname
+    except Exception:  # no COM access (e.g. a test double): fall back to the active model
+        name = None
+    return which_model(name)
+
+
 def _workbook_model(caller: Any) -> Any:
     """Path of the calling workbook's retrained bundle, or None for the active model."""
-    if caller is None:
-        return None
-    try:
-        return model_for_workbook(caller.sheet.book.fullname)
-    except Exception:  # no COM access (e.g. a test double): fall back to the active model
-        return None
+    return _workbook_choice(caller).path
 
 
 def excel_safe(func: F) -> F:
@@ -129,7 +133,7 @@ def wmo_forecast_table(wijken, years, category=None, caller=None):  # no annotat
     cols = [j for j, y in enumerate(year_cells) if y is not None]
     # a grid column before the category's first data year (HbH starts in 2017) stays empty,
     # so switching the Forecast sheet to hbh does not turn the whole grid into one message
-    first = get_bundle(model).model(q.category).first_year_
+    first = get_bundle(model).model(q.category).first_year
     shown = [(j, y) for j, y in zip(cols, q.years) if y >= first]
     grid = np.full((len(codes), len(year_cells)), np.nan)
     if shown:
@@ -185,7 +189,8 @@ def wmo_model_info(caller=None):  # no annotations: see module docstring
     """Tabel met het actieve model: soort (landelijk of eigen hertraind), versie, trainingsjaren, bron, backtest-WAPE."""
     from .modelinfo import model_info_rows
 
-    return model_info_rows(get_bundle(_workbook_model(caller)))
+    choice = _workbook_choice(caller)
+    return model_info_rows(get_bundle(choice.path), status=choice.status)
 
 
 def _trimmed(cells: list[Any]) -> list[Any]:

@@ -169,15 +169,15 @@ def _write(path: Path, model: str | Path | None, gemeente: str) -> None:
         names = gemeenten(model)
         _lists(lists, names, st)
         _start(start, bundle, st)
-        years_obs = list(range(est.first_year_, est.origin_ + 1))
-        years_fc = list(range(est.origin_ + 1, est.origin_ + 6))
+        years_obs = list(range(est.first_year, est.origin + 1))
+        years_fc = list(range(est.origin + 1, est.origin + 6))
         reken.write_string("A1", "Rekenblad: de matrixformules (een aanroep per raster); de andere bladen tonen deze waarden.", st.note)
         reken.hide()
-        _forecast(wb, forecast, reken, gemeente, names, years_obs + years_fc, est.origin_, len(names), st)
+        _forecast(wb, forecast, reken, gemeente, names, years_obs + years_fc, est.origin, len(names), st)
         menu_rows = _menukaart(wb, menu_ws, st)
         # budget years: the last five the model reaches (forecasts of 2019-2023 help no 2026 budget)
-        budget_years = list(range(est.origin_ + est.max_horizon - 4, est.origin_ + est.max_horizon + 1))
-        _budget(wb, budget_ws, gemeente, budget_years, menu_rows, est.origin_, st)
+        budget_years = list(range(est.origin + est.max_horizon - 4, est.origin + est.max_horizon + 1))
+        _budget(wb, budget_ws, gemeente, budget_years, menu_rows, est.origin, st)
         _data(data_ws, gemeente, est, st)
         _model(model_ws, reken, bundle, st)
         _conf(conf, st)
@@ -483,12 +483,12 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
                     "mag ook. Voorbeeldregels mag u overschrijven.", st.note_nowrap)
     header = ["wijk", "jaar", "clienten", "inwoners", "k65plus", "categorie"]
     ws.write_row(4, 0, header, st.head)
-    rows = sorted(est.gemeente_index_.get(gemeente, []), key=lambda j: str(est.wijken_[j]))[:2]
+    rows = sorted(est.gemeente_rows.get(gemeente, []), key=lambda j: str(est.codes[j]))[:2]
     for i, idx in enumerate(rows):
-        w = str(est.wijken_[idx])
-        y = int(est.last_year_[idx]) if est.last_year_[idx] == est.last_year_[idx] else est.origin_
-        v = est.observed_.get((w, y))
-        ws.write_row(5 + i, 0, [w, y, v if v is not None else "", float(est.inhabitants_[idx]), "", "totaal"])
+        w = str(est.codes[idx])
+        y = int(est.last_year[idx]) if est.last_year[idx] == est.last_year[idx] else est.origin
+        v = est.observed_value(idx, y)
+        ws.write_row(5 + i, 0, [w, y, v if v == v else "", float(est.inhabitants[idx]), "", "totaal"])
     ws.write_string(5, 12, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note_nowrap)
     ws.insert_button("I4", {"macro": "SampleCall", "caption": "Hertrainen op eigen cijfers", "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": "SampleCall", "caption": "Terug naar landelijk model", "width": 220, "height": 32})

@@ -1,0 +1,232 @@
+"""A fitted forecast: plain arrays and the queries prediction needs (no scikit-learn, no scipy).
+
+:class:`~wmo_xl.model.WmoForecaster` fits; what prediction reads afterwards is only this:
+per wijk the forecast paths (mean, lower, upper for 1..max_horizon years after the origin),
+the observed counts up to the origin, inhabitants, and the four numbers of the gemeente
+interval. Bundles store exactly these arrays (:mod:`wmo_xl.bundle`), so loading a model is
+reading numbers, and every module asks this object instead of reading estimator internals.
+
+The interval arithmetic lives here once: :func:`path_bounds` turns a log-scale path and its
+variance into clients and bounds (used by the fit and by the local recalibration), and
+:meth:`FittedForecast.gemeente_interval` gives the interval of a sum of wijken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .codes import is_gemeente
+from .errors import ModelIntegrityError, WmoError
+
+#: log(clients + OFFSET) is the modelling scale: counts are multiples of 5 and may be 0.
+OFFSET = 5.0
+
+_ARRAYS = ("codes", "gemeente", "inhabitants", "last_year", "mean", "lower", "upper", "observed")
+_INTS = ("origin", "first_year", "max_horizon")
+_FLOATS = ("var_year", "var_noise", "var_gemeente_year", "q_low", "q_high")
+
+
+def path_variance(var_year: float, var_noise: float, steps: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Log-scale variance per wijk and horizon: ``var_year * steps + var_noise / (count + 5)``.
+
+    A gemeente-wide part that grows with the years since the last observation, and a
+    counting-noise part that is larger for small counts.
+    """
+    return var_year * steps + var_noise / (np.maximum(counts, 0) + OFFSET)[:, None]
+
+
+def path_bounds(mu: np.ndarray, var: np.ndarray, q_low: float, q_high: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Clients, lower and upper bound (clipped at 0) and the sd, from log-scale ``mu`` and ``var``."""
+    sd = np.sqrt(var)
+    mean = np.maximum(np.exp(mu) - OFFSET, 0.0)
+    lower = np.maximum(np.exp(mu + q_low * sd) - OFFSET, 0.0)
+    upper = np.maximum(np.exp(mu + q_high * sd) - OFFSET, 0.0)
+    return mean, lower, upper, sd
+
+
+@dataclass(eq=False)
+class FittedForecast:
+    """Forecast paths per wijk and what the queries need; arrays and plain numbers only.
+
+    ``observed[i, k]`` is the CBS count of wijk ``i`` in year ``first_year + k`` (NaN: none
+    published), for years up to the origin. ``mean/lower/upper[i, h - 1]`` are the forecast
+    for year ``origin + h``. ``last_year`` is NaN for a wijk never observed.
+    """
+
+    codes: np.ndarray
+    gemeente: np.ndarray
+    inhabitants: np.ndarray
+    last_year: np.ndarray
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    observed: np.ndarray
+    origin: int
+    first_year: int
+    max_horizon: int
+    var_year: float
+    var_noise: float
+    var_gemeente_year: float
+    q_low: float
+    q_high: float
+    index: dict[str, int] = field(init=False, repr=False)
+    gemeente_rows: dict[str, np.ndarray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.codes = np.asarray(self.codes, dtype=str)
+        self.gemeente = np.asarray(self.gemeente, dtype=str)
+        for name in ("inhabitants", "last_year", "mean", "lower", "upper", "observed"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+        self.origin, self.first_year, self.max_horizon = int(self.origin), int(self.first_year), int(self.max_horizon)
+        n, years = len(self.codes), self.origin - self.first_year + 1
+        shapes = {
+            "gemeente": (self.gemeente.shape, (n,)), "inhabitants": (self.inhabitants.shape, (n,)),
+            "last_year": (self.last_year.shape, (n,)), "mean": (self.mean.shape, (n, self.max_horizon)),
+            "lower": (self.lower.shape, (n, self.max_horizon)), "upper": (self.upper.shape, (n, self.max_horizon)),
+            "observed": (self.observed.shape, (n, years)),
+        }
+        bad = [f"{k} {got} != {want}" for k, (got, want) in shapes.items() if got != want]
+        if bad or self.max_horizon < 1 or years < 1:
+            raise ModelIntegrityError(f"forecast arrays do not fit together ({'; '.join(bad) or 'empty year range'})")
+        self.index = {str(c): i for i, c in enumerate(self.codes)}
+        if len(self.index) != n:
+            raise ModelIntegrityError("forecast arrays list a wijk code twice")
+        self.gemeente_rows = {str(g): np.flatnonzero(self.gemeente == g) for g in np.unique(self.gemeente)}
+
+    # ----------------------------------------------------------------- queries
+    def check_year(self, year: int) -> int:
+        """Past years back to the first data year, future years up to origin + max_horizon."""
+        last = self.origin + self.max_horizon
+        if year < self.first_year or year > last:
+            raise WmoError(f"year {year} outside {self.first_year}-{last}: the model has data {self.first_year}-{self.origin} and forecasts up to {self.max_horizon} years ahead")
+        return year
+
+    def rows(self, code: str) -> np.ndarray:
+        """Rows of a wijk (one) or a gemeente (all its wijken); WmoError if unknown."""
+        if is_gemeente(code):
+            rows = self.gemeente_rows.get(code)
+            if rows is None:
+                raise WmoError(f"unknown gemeente {code}: not in the model (gemeente codes of {self.first_year}-{self.origin}; merged gemeenten have new codes)")
+            return rows
+        i = self.index.get(code)
+        if i is None:
+            raise WmoError(f"unknown wijk {code}: not in the model (wijk codes of {self.first_year}-{self.origin}; use WMO_WIJKEN or 'wmo-xl forecast --gemeente' for the list)")
+        return np.array([i])
+
+    def wijken_of(self, gemeente: str) -> list[str]:
+        """Sorted wijk codes of a gemeente; WmoError if the model does not know it."""
+        return sorted(str(w) for w in self.codes[self.rows(gemeente)])
+
+    def observed_value(self, row: int, year: int) -> float:
+        """The CBS count of one row in a past year (NaN: none published or out of range)."""
+        k = year - self.first_year
+        return float(self.observed[row, k]) if 0 <= k < self.observed.shape[1] else float("nan")
+
+    def clients(self, code: str, year: int) -> float:
+        """Clients of a code in a checked year; NaN for a past year without a CBS value."""
+        h = self.check_year(year) - self.origin
+        if h >= 1 and not is_gemeente(code):
+            return float(self.mean[self.rows(code)[0], h - 1])  # the hot path: two lookups
+        return self.cell(code, year)[0]
+
+    def cell(self, code: str, year: int) -> tuple[float, float, float]:
+        """(clients, lower, upper) of a wijk or gemeente in a year (checked); past years the CBS value."""
+        self.check_year(year)
+        return self._cell(code, self.rows(code), year)
+
+    def _cell(self, code: str, rows: np.ndarray, year: int) -> tuple[float, float, float]:
+        h = year - self.origin
+        if h >= 1:
+            if not is_gemeente(code):
+                i = rows[0]
+                return float(self.mean[i, h - 1]), float(self.lower[i, h - 1]), float(self.upper[i, h - 1])
+            return self.gemeente_interval(rows, h)
+        values = self.observed[rows, year - self.first_year]
+        values = values[~np.isnan(values)]
+        if not len(values):
+            return (float("nan"),) * 3
+        total = float(sum(values.tolist()))
+        return total, total, total
+
+    def grid(self, codes: list[str], years: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Clients, lower and upper (codes x years); a wijk grid is vectorised, gemeenten summed."""
+        for y in years:
+            self.check_year(y)
+        n, m = len(codes), len(years)
+        clients, lower, upper = np.empty((n, m)), np.empty((n, m)), np.empty((n, m))
+        if any(is_gemeente(c) for c in codes):
+            for i, code in enumerate(codes):
+                rows = self.rows(code)
+                for j, year in enumerate(years):
+                    clients[i, j], lower[i, j], upper[i, j] = self._cell(code, rows, year)
+            return clients, lower, upper
+        idx = np.fromiter((self.index.get(c, -1) for c in codes), dtype=int, count=n)
+        if (idx < 0).any():
+            self.rows(codes[int(np.argmax(idx < 0))])  # raises the unknown-wijk message
+        for j, year in enumerate(years):
+            h = year - self.origin
+            if h >= 1:
+                clients[:, j], lower[:, j], upper[:, j] = self.mean[idx, h - 1], self.lower[idx, h - 1], self.upper[idx, h - 1]
+            else:
+                clients[:, j] = lower[:, j] = upper[:, j] = self.observed[idx, year - self.first_year]
+        return clients, lower, upper
+
+    def total(self, rows: np.ndarray, h: int) -> float:
+        """Forecast clients summed over ``rows`` at horizon ``h`` (1-based)."""
+        return float(self.mean[rows, h - 1].sum())
+
+    def gemeente_interval(self, rows: np.ndarray, h: int) -> tuple[float, float, float]:
+        """Sum and interval of several wijken at horizon ``h`` (1-based), with a common part.
+
+        Wijk errors within a gemeente are correlated (a policy change moves them all), so
+        the sum's interval is not the sum of the bounds nor the independent one: the common
+        variance is ``var_gemeente_year * h``, the rest is counted as independent noise.
+        """
+        mean = self.mean[rows, h - 1]
+        total = self.total(rows, h)
+        if total <= 0:
+            return total, 0.0, 0.0
+        idio = np.sum((mean * self.var_noise ** 0.5 / np.sqrt(mean + OFFSET)) ** 2) / total**2
+        sd = np.sqrt(self.var_gemeente_year * h + idio)
+        return total, total * float(np.exp(self.q_low * sd)), total * float(np.exp(self.q_high * sd))
+
+    # ------------------------------------------------------------- as arrays
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Every field as a plain (non-object) array, for ``np.savez`` without pickling."""
+        out = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
+        out.update({k: np.array(getattr(self, k), dtype=np.int64) for k in _INTS})
+        out.update({k: np.array(getattr(self, k), dtype=float) for k in _FLOATS})
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, Any]) -> FittedForecast:
+        """Inverse of :meth:`to_arrays`; a missing or malformed field is a ModelIntegrityError."""
+        missing = [k for k in (*_ARRAYS, *_INTS, *_FLOATS) if k not in arrays]
+        if missing:
+            raise ModelIntegrityError(f"forecast arrays lack {', '.join(missing)}")
+        kw: dict[str, Any] = {k: arrays[k] for k in _ARRAYS}
+        for k in _INTS:
+            kw[k] = int(arrays[k])
+        for k in _FLOATS:
+            kw[k] = float(arrays[k])
+        if any(np.asarray(arrays[k]).dtype.kind not in "U" for k in ("codes", "gemeente")):
+            raise ModelIntegrityError("wijk and gemeente codes must be stored as text")
+        return cls(**kw)
+
+
+def observed_matrix(codes: np.ndarray, first_year: int, origin: int, cells: dict[tuple[str, int], float]) -> np.ndarray:
+    """(n, years) matrix of observed counts from a ``(code, year) -> count`` mapping; NaN elsewhere.
+
+    Counts of codes not in ``codes`` or years outside ``first_year..origin`` are left out:
+    the queries never ask for them (later years are forecasts).
+    """
+    index = {str(c): i for i, c in enumerate(codes)}
+    out = np.full((len(codes), origin - first_year + 1), np.nan)
+    for (code, year), value in cells.items():
+        i = index.get(str(code))
+        if i is not None and first_year <= year <= origin:
+            out[i, year - first_year] = value
+    return out

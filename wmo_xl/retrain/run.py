@@ -1,0 +1,149 @@
+"""Retrain orchestration: read the Data sheet, report on Controle, recalibrate, save signed.
+
+One code path for both front ends (the Retrain button via xlwings, ``wmo-xl retrain`` via
+openpyxl): they differ only in the :class:`BookAccess` they pass. The Protocol lives here in
+the core; the Excel layer implements it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..bundle import FORECAST_FILE, Bundle, get_bundle, local_bundle_path, write_bundle
+from ..codes import gemeente_of
+from ..errors import WmoError
+from ..fitted import FittedForecast
+from .recalibrate import local_backtest, recalibrate
+from .rows import DATA_SHEET, Problem, parse_rows
+
+REPORT_SHEET = "Controle"
+MIN_ROWS = 3
+
+
+class BookAccess(Protocol):
+    """The calls retraining makes on a workbook (open in Excel or a closed file)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def read(self, sheet: str) -> list[list[Any]]: ...
+
+    def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None: ...
+
+    def status(self, message: str | None) -> None: ...
+
+    def save(self) -> None: ...
+
+
+@dataclass
+class RetrainResult:
+    bundle_path: Path
+    rows_used: int
+    problems: list[Problem]
+    gemeenten: list[str]
+    years: list[int]
+    local_backtest: dict[str, Any] = field(default_factory=dict)
+
+
+def retrain_frame(
+    local: pd.DataFrame, out: str | Path, national: Bundle | None = None, source: str = "eigen cijfers",
+    workbook: str | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Recalibrate every category present in ``local`` and write the local bundle atomically.
+
+    The bundle is signed with this user's key and names ``workbook`` (the file it belongs
+    to), so it is used beside that workbook only (:mod:`wmo_xl.bundle.choice`).
+    """
+    national = national or get_bundle()
+    models: dict[str, FittedForecast] = {}
+    backtests: dict[str, Any] = {}
+    for cat, rows in local.groupby("category"):
+        base = national.model(str(cat))
+        models[str(cat)] = recalibrate(base, rows)
+        backtests[str(cat)] = local_backtest(base, rows)
+    gemeenten = sorted(set(local["gemeente"]))
+    for cat, base in national.models.items():  # categories without local rows: national, same gemeenten
+        if cat not in models:
+            keep = [g for g in gemeenten if g in base.gemeente_rows]
+            if keep:
+                idx = np.concatenate([base.gemeente_rows[g] for g in keep])
+                rows = pd.DataFrame({"wijk": [str(w) for w in base.codes[idx]]})
+                rows["year"] = base.origin
+                rows["clients"] = [base.observed_value(i, base.origin) for i in idx]
+                rows = rows.dropna()
+                rows["gemeente"] = rows["wijk"].map(gemeente_of)
+                if not rows.empty:
+                    models[cat] = recalibrate(base, rows)
+    years = sorted(int(y) for y in local["year"].unique())
+    nat = national.manifest
+    manifest = {
+        "kind": "local",
+        "workbook": workbook,
+        "wmo_xl_version": nat.get("wmo_xl_version"),
+        "based_on": {"path": str(national.path), "model_sha256": nat.get("files", {}).get(FORECAST_FILE), "training_years": nat.get("training_years")},
+        "gemeenten": gemeenten,
+        "training_years": {"totaal": sorted(set(nat.get("training_years", {}).get("totaal", [])) | set(years))},
+        "local_years": years,
+        "local_rows": int(len(local)),
+        "local_backtest": backtests.get("totaal", next(iter(backtests.values()), {})),
+        "local_backtests": backtests,
+        "data_provenance": {**nat.get("data_provenance", {}), "local": source},
+        "backtests": nat.get("backtests", []),
+    }
+    path = write_bundle(out, models, manifest, gemeentenamen={g: national.gemeentenamen.get(g, g) for g in gemeenten})
+    return path, manifest
+
+
+def _rectangular(rows: list[list[Any]]) -> list[list[Any]]:
+    """Pad rows to one width: xlwings writes a 2-D block, which must not be ragged."""
+    width = max(len(r) for r in rows)
+    return [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def retrain(book: BookAccess, national_path: str | Path | None = None, progress: Callable[[str], None] | None = None) -> RetrainResult:
+    """The retrain macro: read Data, report problems on Controle, fit, save the local bundle.
+
+    Nothing on the Data sheet is changed. If too few valid rows remain, it stops with a
+    WmoError (the Controle sheet still lists the problems) and no model is written.
+    """
+
+    def say(msg: str) -> None:
+        book.status(f"wmo_xl: {msg}")
+        if progress:
+            progress(msg)
+
+    try:
+        say("gegevens lezen")
+        national = get_bundle(national_path)
+        known = {str(w) for m in national.models.values() for w in m.codes}
+        local, problems = parse_rows(book.read(DATA_SHEET), known, {gemeente_of(w) for w in known})
+        report = [["rij", "kolom", "waarde", "probleem", "soort"]] + [p.as_row() for p in problems]
+        if len(report) == 1:
+            report.append(["", "", "", "geen problemen gevonden", ""])
+        usable = local.groupby("category")["wijk"].count().max() if len(local) else 0
+        if usable < MIN_ROWS:
+            report.append(["", "", "", f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind", "fout"])
+            book.write_sheet(REPORT_SHEET, _rectangular(report))
+            book.save()
+            raise WmoError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); see sheet {REPORT_SHEET!r}")
+        say(f"{len(local)} regels gebruikt, {sum(p.severity == 'fout' for p in problems)} afgekeurd; model kalibreren")
+        out = local_bundle_path(book.path)
+        path, manifest = retrain_frame(local, out, national, source=f"eigen cijfers uit {book.path.name}", workbook=book.path.name)
+        bt = manifest["local_backtest"]
+        report.append([])
+        report.append(["Lokale backtest", bt.get("year"), "WAPE eigen model", bt.get("wape_local"), ""])
+        report.append(["", "", "WAPE landelijk model", bt.get("wape_national") if bt.get("wape_national") is not None else bt.get("note", ""), ""])
+        say("rapport schrijven")
+        book.write_sheet(REPORT_SHEET, _rectangular(report))
+        book.save()
+        say(f"klaar: eigen model opgeslagen in {path.name}")
+        return RetrainResult(path, int(len(local)), problems, manifest["gemeenten"], manifest["local_years"], bt)
+    except WmoError as exc:
+        book.status(f"wmo_xl: niet hertraind - {exc}")
+        raise
