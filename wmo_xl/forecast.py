@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .bundle import get_bundle
-from .codes import check_code
+from .codes import check_code, gemeente_of, is_gemeente
 from .errors import WmoError
 from .fitted import FittedForecast
+from .gemeenten import ended_message, still_exists
 from .schemas import ForecastQuery, query, years_query
 
 if TYPE_CHECKING:
@@ -36,7 +37,10 @@ def forecast(wijk: str, year: int, category: str = "totaal", model: str | Path |
     year without a published value (CBS suppressed it or the wijk did not exist then).
     """
     q: ForecastQuery = query(wijk, year, category)
-    value = _model(q.category, model).clients(q.code, q.year)
+    fc = _model(q.category, model)
+    if q.year > fc.origin:
+        _refuse_ended(fc, q.code)
+    value = fc.clients(q.code, q.year)
     if np.isnan(value):
         raise WmoError(f"no CBS value for {q.code} in {q.year} (suppressed or not in that year's table)")
     return value
@@ -45,10 +49,32 @@ def forecast(wijk: str, year: int, category: str = "totaal", model: str | Path |
 def forecast_interval(wijk: str, year: int, category: str = "totaal", model: str | Path | None = None) -> tuple[float, float]:
     """Lower and upper bound of the 80% prediction interval (equal for observed years)."""
     q = query(wijk, year, category)
-    _, lower, upper = _model(q.category, model).cell(q.code, q.year)
+    fc = _model(q.category, model)
+    if q.year > fc.origin:
+        _refuse_ended(fc, q.code)
+    _, lower, upper = fc.cell(q.code, q.year)
     if np.isnan(lower):
         raise WmoError(f"no CBS value for {q.code} in {q.year} (suppressed or not in that year's table)")
     return lower, upper
+
+
+def _refuse_ended(fc: FittedForecast, code: str) -> None:
+    """No forecast for a code of a gemeente merged away before the model's last data year.
+
+    Certain only when both hold: CBS has no figures for the gemeente in the model's origin
+    year, and its code is not among the gemeenten of 2024 (wmo_xl.gemeenten). A gemeente
+    that merged after the origin year still has a full history and is forecast as the area
+    it was.
+    """
+    g = code if is_gemeente(code) else gemeente_of(code)
+    rows = fc.gemeente_rows.get(g)
+    if rows is None:
+        return
+    last = fc.last_year[rows]
+    last_seen = int(np.nanmax(last)) if np.isfinite(last).any() else None
+    if last_seen is not None and last_seen >= fc.origin or still_exists(g):
+        return
+    raise WmoError(ended_message(code, g, last_seen))
 
 
 def _as_list(value: object) -> list[object]:
@@ -79,6 +105,9 @@ def forecast_table(
     codes = [str(c) for c in fc.codes] if wijken is None else [check_code(c) for c in _as_list(wijken)]
     if not codes:
         raise WmoError("no wijk or gemeente codes given")
+    if wijken is not None and max(year_list) > fc.origin:
+        for code in codes:
+            _refuse_ended(fc, code)
     clients, lower, upper = fc.grid(codes, year_list)
     import pandas as pd  # lazily: the UDF warm-up needs no DataFrame
 

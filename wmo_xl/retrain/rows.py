@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 from ..codes import gemeente_of, is_wijk, normalize_code
 from ..data import category_of, normalize_name
 from ..errors import WmoError
+from ..gemeenten import LIST_YEAR, still_exists
 from ..inputs import parse_count
 from ..schemas import parse_year
 
@@ -122,6 +123,7 @@ def parse_rows(
     good: list[dict[str, Any]] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, int, str], int] = {}
+    warned: set[str] = set()
     for offset, raw in enumerate(values[h + 1:], start=1):
         sheet_row = h + 1 + offset
         cells = list(raw) + [None] * len(header)
@@ -143,10 +145,17 @@ def parse_rows(
             problems.append(Problem(sheet_row, "wijk", row.wijk, f"duplicate of row {seen[key]} ({row.wijk}, {row.jaar}); first one used"))
             continue
         seen[key] = sheet_row
-        if known_gemeenten is not None and gemeente_of(row.wijk) not in known_gemeenten:
-            problems.append(Problem(sheet_row, "wijk", row.wijk, f"unknown gemeente {gemeente_of(row.wijk)}: not in the national model"))
-            continue
-        if known is not None and row.wijk not in known:
+        g = gemeente_of(row.wijk)
+        if known_gemeenten is not None and g not in known_gemeenten:
+            if not still_exists(g):
+                problems.append(Problem(sheet_row, "wijk", row.wijk, f"unknown gemeente {g}: not in the national model "
+                                        f"nor among the gemeenten of CBS {LIST_YEAR}"))
+                continue
+            if g not in warned:  # a gemeente formed after the national model's years: its own figures only
+                warned.add(g)
+                problems.append(Problem(sheet_row, "wijk", row.wijk, f"gemeente {g} is newer than the national model: "
+                                        "only its own figures are used", "waarschuwing"))
+        elif known is not None and row.wijk not in known:
             problems.append(Problem(sheet_row, "wijk", row.wijk, "not in the national model (new or redrawn wijk): only its own figures are used", "waarschuwing"))
         good.append({"wijk": row.wijk, "year": row.jaar, "clients": row.clienten, "category": row.categorie, "row": sheet_row})
     df = pd.DataFrame(good, columns=["wijk", "year", "clients", "category", "row"])
