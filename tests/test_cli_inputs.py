@@ -220,3 +220,11 @@ def test_retrain_refuses_workbooks_it_must_not_write(tmp_path: Path, capsys, cas
     assert wb.read_bytes() == b"PK\x03\x04 my workbook"
     code, _, err = run(["reset-model", str(tmp_path / "none.xlsm")], capsys)
     assert one_line_error(code, err) and "not found" in err
+
+
+def test_wrong_kind_of_file_for_scenario_and_retrain(tmp_path: Path, data_dir: Path, bundle_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    data = next(data_dir.glob("*.csv"))
+    code, _, err = run(["budget", "--gemeente", "GM0101", "--years", "2020", "--model", str(bundle_dir), "--scenario", str(data)], capsys)
+    assert one_line_error(code, err) and "give 2 columns" in err
+    code, _, err = run(["retrain", str(data)], capsys)
+    assert one_line_error(code, err) and ".xlsm or .xlsx" in err

@@ -182,6 +182,8 @@ def retrain(
     from .sheets import OpenpyxlBook
 
     check_workbook_writable(workbook)  # read-only, open in Excel (~$ file), a link or a folder: refused
+    if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WmoError(f"workbook {workbook.name!r} must be an .xlsm or .xlsx with a Data sheet")
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)

@@ -183,6 +183,9 @@ def load_scenario(path: str | Path) -> Scenario:
         from .csvfiles import read_table
 
         table = read_table(p, "scenario file")
+        if len([h for h in table.header if h]) > 2:
+            raise WmoError(f"scenario {p.name} has {len(table.header)} columns ({', '.join(table.header[:4])}, ...): "
+                           "give 2 columns, parameter;waarde")
         return scenario_from_rows([table.header, *table.rows], f"scenario {p.name}")
     from .csvfiles import read_text
 
