@@ -7,6 +7,7 @@ model's origin return the CBS value (lower = upper = value); later years the for
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,23 +59,41 @@ def forecast_interval(wijk: str, year: int, category: str = "totaal", model: str
     return lower, upper
 
 
-def _refuse_ended(fc: FittedForecast, code: str) -> None:
-    """No forecast for a code of a gemeente merged away before the model's last data year.
+_ended_cache: weakref.WeakKeyDictionary[FittedForecast, dict[str, int | None]] = weakref.WeakKeyDictionary()
+
+
+def ended_gemeenten(fc: FittedForecast) -> dict[str, int | None]:
+    """Gemeenten of the model merged away before its last data year -> their last CBS year.
 
     Certain only when both hold: CBS has no figures for the gemeente in the model's origin
     year, and its code is not among the gemeenten of 2024 (wmo_xl.gemeenten). A gemeente
     that merged after the origin year still has a full history and is forecast as the area
-    it was.
+    it was. Computed once per model.
     """
-    g = code if is_gemeente(code) else gemeente_of(code)
-    rows = fc.gemeente_rows.get(g)
-    if rows is None:
-        return
-    last = fc.last_year[rows]
-    last_seen = int(np.nanmax(last)) if np.isfinite(last).any() else None
-    if last_seen is not None and last_seen >= fc.origin or still_exists(g):
-        return
-    raise WmoError(ended_message(code, g, last_seen))
+    found = _ended_cache.get(fc)
+    if found is None:
+        found = {}
+        for g, rows in fc.gemeente_rows.items():
+            last = fc.last_year[rows]
+            seen = int(np.nanmax(last)) if np.isfinite(last).any() else None
+            if (seen is None or seen < fc.origin) and not still_exists(g):
+                found[g] = seen
+        _ended_cache[fc] = found
+    return found
+
+
+def ended(fc: FittedForecast, code: str) -> bool:
+    """True when ``code`` (wijk or gemeente) belongs to a gemeente in :func:`ended_gemeenten`."""
+    return (code if is_gemeente(code) else gemeente_of(code)) in ended_gemeenten(fc)
+
+
+def _refuse_ended(fc: FittedForecast, code: str) -> None:
+    """No forecast for a code of a gemeente merged away before the model's last data year."""
+    found = ended_gemeenten(fc)
+    if found:
+        g = code if is_gemeente(code) else gemeente_of(code)
+        if g in found:
+            raise WmoError(ended_message(code, g, found[g]))
 
 
 def _as_list(value: object) -> list[object]:
