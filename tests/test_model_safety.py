@@ -223,3 +223,28 @@ def test_a_gemeente_formed_after_the_model_can_retrain(active_bundle, tmp_path: 
     bad = make_workbook(tmp_path / "typo.xlsx", [[f"WK9998{k:02d}", 2020, 50] for k in range(5)])
     with pytest.raises(WmoError, match="valid rows"):
         retrain(OpenpyxlBook(bad))
+
+
+@pytest.mark.parametrize(("header", "cells", "message"), [
+    (["wijk", "jaar", "clienten", "aantal"], [["WK020201", 2019, 10, 12]], "names clienten twice"),
+    (["wijk", "jaar", "Jaar", "clienten"], [["WK020201", 2019, 2019, 10]], "names jaar twice"),
+])
+def test_data_sheet_header_naming_a_column_twice(header, cells, message) -> None:  # type: ignore[no-untyped-def]
+    from wmo_xl.retrain.rows import parse_rows
+
+    with pytest.raises(WmoError, match=message):
+        parse_rows([header, *cells])
+
+
+@pytest.mark.parametrize(("clienten", "expected"), [
+    ("1.490", "ambiguous"), ("1.490,0", 1490.0), ("1490", 1490.0), (True, "empty count"), ("1e300", "not a number"),
+    (1e300, "outside"), (-3, "negative"), (".", "suppressed"), ("x", "suppressed"), (12.5, 12.5),
+])
+def test_data_sheet_counts_follow_the_one_rule(clienten, expected) -> None:  # type: ignore[no-untyped-def]
+    from wmo_xl.retrain.rows import parse_rows
+
+    df, problems = parse_rows([["wijk", "jaar", "clienten"], ["WK020201", 2019, clienten]])
+    if isinstance(expected, float):
+        assert df["clients"].tolist() == [expected] and not problems
+    else:
+        assert df.empty and len(problems) == 1 and expected in problems[0].problem, problems

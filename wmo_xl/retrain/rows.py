@@ -101,6 +101,14 @@ def _header_index(values: list[list[Any]]) -> int:
     raise WmoError(f"no header row found on sheet {DATA_SHEET!r}: the first cell of the header must be 'wijk'")
 
 
+def _column_letter(j: int) -> str:
+    name, j = "", j + 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
 def parse_rows(
     values: list[list[Any]], known: set[str] | None = None, known_gemeenten: set[str] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -113,10 +121,12 @@ def parse_rows(
     header = [normalize_name(c) if c is not None else "" for c in values[h]]
     cols: dict[str, int] = {}
     for canon, aliases in _ALIASES.items():
-        for a in aliases:
-            if a in header:
-                cols[canon] = header.index(a)
-                break
+        found = [j for j, name in enumerate(header) if name in aliases]
+        if len(found) > 1:  # which column was meant is not certain
+            letters = " and ".join(_column_letter(j) for j in found)
+            raise WmoError(f"the header on sheet {DATA_SHEET!r} names {canon} twice (columns {letters}): keep one")
+        if found:
+            cols[canon] = found[0]
     missing = [c for c in ("wijk", "jaar", "clienten") if c not in cols]
     if missing:
         raise WmoError(f"the header on sheet {DATA_SHEET!r} lacks {', '.join(missing)}: needs wijk, jaar, clienten (or year, clients)")
