@@ -248,3 +248,16 @@ def test_data_sheet_counts_follow_the_one_rule(clienten, expected) -> None:  # t
         assert df["clients"].tolist() == [expected] and not problems
     else:
         assert df.empty and len(problems) == 1 and expected in problems[0].problem, problems
+
+
+def test_reset_button_on_a_foreign_model_folder_is_a_status_message(tmp_path: Path) -> None:
+    from wmo_xl import macros
+
+    wb = tmp_path / "w.xlsm"
+    wb.write_bytes(b"x")
+    local_bundle_path(wb).mkdir()
+    (local_bundle_path(wb) / "mine.txt").write_text("x")
+    messages: list[str] = []
+    access = SimpleNamespace(path=wb, status=messages.append)
+    assert macros.reset_model(access) is None
+    assert messages and messages[0].startswith("wmo_xl: niet teruggezet") and (local_bundle_path(wb) / "mine.txt").is_file()
