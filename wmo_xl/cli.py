@@ -109,7 +109,12 @@ def update_data(
 ) -> None:
     """Fetch Wmo clients per wijk (KWB tables) from CBS open data with cbsodata; needs internet."""
     from .online import fetch_years
+    from .safefiles import refuse_link
 
+    for folder, option in ((out, "--out"), (cache, "--cache")):  # before the download, not after
+        refuse_link(folder, option)
+        if folder.exists() and not folder.is_dir():
+            raise WmoError(f"{option} {str(folder)!r} is a file: give a folder")
     df = fetch_years(years, cache_dir=cache, progress=lambda m: typer.echo(f"... {m}", err=True))
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"wijk_wmo_totaal_jaar_{min(years)}_{max(years)}_met_kwb.csv"
@@ -242,7 +247,7 @@ def main() -> None:
     except WmoError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+    except OSError as exc:  # a path that is missing, a folder, read-only, full disk, ...
         typer.echo(f"error: {exc.strerror or exc}: {exc.filename!s}" if exc.filename else f"error: {exc}", err=True)
         sys.exit(2)
     except MemoryError:
