@@ -61,11 +61,12 @@ def describe(value: object) -> str:
 
 
 def _where(field: str, where: str) -> str:
-    return f"{where}, {field}" if where else field
+    """'menukaart.csv line 3, prijs' (either part may be empty)."""
+    return ", ".join(p for p in (where, field) if p)
 
 
 def _fail(label: str, rest: str) -> WmoError:
-    """The error 'label rest' (just 'rest', capitalised as given, when there is no label)."""
+    """The error 'label rest' (just 'rest' when there is no label)."""
     return WmoError(f"{label} {rest}" if label else rest)
 
 
