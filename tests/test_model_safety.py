@@ -261,3 +261,13 @@ def test_reset_button_on_a_foreign_model_folder_is_a_status_message(tmp_path: Pa
     access = SimpleNamespace(path=wb, status=messages.append)
     assert macros.reset_model(access) is None
     assert messages and messages[0].startswith("wmo_xl: niet teruggezet") and (local_bundle_path(wb) / "mine.txt").is_file()
+
+
+def test_whole_table_leaves_merged_away_wijken_empty() -> None:
+    national = national_bundle_path()
+    t = wmo_xl.forecast_table(None, [2017, 2020], model=national)
+    gone = t["wijk"].str.startswith("WK0007")
+    assert gone.any()
+    assert t.loc[gone & (t["year"] == 2020), "clients"].isna().all()
+    assert t.loc[gone & (t["year"] == 2017), "clients"].notna().any()
+    assert t.loc[~gone & (t["year"] == 2020), "clients"].notna().mean() > 0.95

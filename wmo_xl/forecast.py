@@ -112,7 +112,9 @@ def forecast_table(
 ) -> pd.DataFrame:
     """Long table ``wijk, year, category, clients, lower, upper`` for every code x year.
 
-    ``wijken=None`` means every wijk the model knows. Past years without a CBS value give NaN.
+    ``wijken=None`` means every wijk the model knows. Past years without a CBS value give NaN,
+    as do later years of wijken whose gemeente was merged away (:func:`ended_gemeenten`);
+    naming such a code explicitly is refused with the reason.
     """
     yq = years_query(_as_list(years), category)
     year_list, cat = yq.years, yq.category
@@ -128,6 +130,11 @@ def forecast_table(
         for code in codes:
             _refuse_ended(fc, code)
     clients, lower, upper = fc.grid(codes, year_list)
+    if wijken is None and ended_gemeenten(fc):  # the whole table: no forecast for gemeenten merged away
+        gone = np.fromiter((gemeente_of(c) in ended_gemeenten(fc) for c in codes), dtype=bool, count=len(codes))
+        future = np.asarray(year_list) > fc.origin
+        for a in (clients, lower, upper):
+            a[np.ix_(gone, future)] = np.nan
     import pandas as pd  # lazily: the UDF warm-up needs no DataFrame
 
     m = len(year_list)
