@@ -82,6 +82,20 @@ def ended_gemeenten(fc: FittedForecast) -> dict[str, int | None]:
     return found
 
 
+_rows_cache: weakref.WeakKeyDictionary[FittedForecast, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _ended_rows(fc: FittedForecast) -> np.ndarray:
+    """Boolean per model row: its gemeente was merged away (computed once per model)."""
+    rows = _rows_cache.get(fc)
+    if rows is None:
+        rows = np.zeros(len(fc.codes), dtype=bool)
+        for g in ended_gemeenten(fc):
+            rows[fc.gemeente_rows[g]] = True
+        _rows_cache[fc] = rows
+    return rows
+
+
 def ended(fc: FittedForecast, code: str) -> bool:
     """True when ``code`` (wijk or gemeente) belongs to a gemeente in :func:`ended_gemeenten`."""
     return (code if is_gemeente(code) else gemeente_of(code)) in ended_gemeenten(fc)
@@ -131,7 +145,7 @@ def forecast_table(
             _refuse_ended(fc, code)
     clients, lower, upper = fc.grid(codes, year_list)
     if wijken is None and ended_gemeenten(fc):  # the whole table: no forecast for gemeenten merged away
-        gone = np.fromiter((gemeente_of(c) in ended_gemeenten(fc) for c in codes), dtype=bool, count=len(codes))
+        gone = _ended_rows(fc)
         future = np.asarray(year_list) > fc.origin
         for a in (clients, lower, upper):
             a[np.ix_(gone, future)] = np.nan
