@@ -37,7 +37,7 @@ def main() -> None:
     wmo_xl.forecast_table(None, years)
     best, med = best_of(lambda: wmo_xl.forecast_table(None, years), 20)
     print(f"forecast_table all wijken x 6 years: best {1000 * best:.1f} ms, median {1000 * med:.1f} ms (goal < 50 ms)")
-    from wmo_xl import udfs
+    from wmo_xl.excel import udfs
 
     codes = [str(w) for w in bundle.model("totaal").codes]
     cbest, cmed = best_of(lambda: wmo_xl.forecast_table(codes, years), 20)

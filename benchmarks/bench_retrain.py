@@ -18,7 +18,7 @@ import openpyxl
 def main() -> None:
     from wmo_xl.bundle import get_bundle
     from wmo_xl.retrain import retrain
-    from wmo_xl.sheets import OpenpyxlBook
+    from wmo_xl.excel.sheets import OpenpyxlBook
 
     est = get_bundle().model("totaal")
     wijken = [str(w) for w in est.wijken_[est.gemeente_index_["GM0363"]]][:100]

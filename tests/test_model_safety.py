@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import wmo_xl
-from wmo_xl import udfs
+from wmo_xl.excel import udfs
 from wmo_xl.bundle import (
     clear_cache,
     deactivate_local_bundle,
@@ -30,14 +30,9 @@ from wmo_xl.errors import WmoError
 from wmo_xl.gemeenten import current_gemeenten
 from wmo_xl.retrain import retrain
 from wmo_xl.safefiles import WorkbookLock
-from wmo_xl.sheets import OpenpyxlBook
+from wmo_xl.excel.sheets import OpenpyxlBook
 
 from test_retrain import local_rows, make_workbook  # tests/ is on sys.path (pytest prepend mode)
-
-
-def caller_of(workbook: Path) -> SimpleNamespace:
-    """What xlwings passes as ``caller``: a range whose sheet's book has a full name."""
-    return SimpleNamespace(sheet=SimpleNamespace(book=SimpleNamespace(fullname=str(workbook))))
 
 
 def local_copy(bundle_dir: Path, out: Path, workbook: str) -> Path:
@@ -108,14 +103,15 @@ def test_reset_refuses_a_linked_or_foreign_model_folder(tmp_path: Path) -> None:
 # --- which model a workbook's UDFs use --------------------------------------------------
 
 
-def test_udfs_use_previous_after_a_retrain_died_between_its_renames(bundle_dir: Path, tmp_path: Path) -> None:
+def test_udfs_use_previous_after_a_retrain_died_between_its_renames(bundle_dir: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     wb = tmp_path / "w.xlsx"
+    monkeypatch.setattr(udfs, "_caller_book", lambda: SimpleNamespace(fullname=str(wb)))  # what xw.Book.caller() gives
     local = local_copy(bundle_dir, local_bundle_path(wb), wb.name)
     os.replace(local, local.with_name(local.name + ".previous"))  # the kill between the two renames
     forget_workbook_choices()
     clear_cache()
     expected = wmo_xl.forecast("WK020203", 2021, model=bundle_dir)
-    assert udfs.wmo_forecast("WK020203", 2021, caller=caller_of(wb)) == pytest.approx(expected)
+    assert udfs.wmo_forecast("WK020203", 2021) == pytest.approx(expected)
     assert which_model(str(wb)).path is not None
     forget_workbook_choices()
 
@@ -144,7 +140,7 @@ def test_a_second_retrain_of_the_same_workbook_stops(active_bundle, cbs_frame, t
 
 
 def test_retrain_keeps_cached_values_and_calculation_settings(active_bundle, cbs_frame, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from wmo_xl.workbook import build_workbook
+    from wmo_xl.excel.template import build_workbook
 
     path = build_workbook(tmp_path / "wmo_xl.xlsm", gemeente="GM0202")
     wb = openpyxl.load_workbook(path, keep_vba=True)
@@ -155,7 +151,7 @@ def test_retrain_keeps_cached_values_and_calculation_settings(active_bundle, cbs
         calc_before = z.read("xl/workbook.xml").split(b"<calcPr")[1].split(b"/>")[0]
         sheets_before = {n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
     # the user's paste, written the way Excel keeps a file: only the Data sheet changes
-    from wmo_xl.xlsxpatch import patch_sheet
+    from wmo_xl.excel.xlsxpatch import patch_sheet
 
     data = [list(r) for r in openpyxl.load_workbook(path)["Data"].iter_rows(values_only=True)]
     header_at = next(i for i, r in enumerate(data) if r and r[0] == "wijk")
@@ -251,7 +247,7 @@ def test_data_sheet_counts_follow_the_one_rule(clienten, expected) -> None:  # t
 
 
 def test_reset_button_on_a_foreign_model_folder_is_a_status_message(tmp_path: Path) -> None:
-    from wmo_xl import macros
+    from wmo_xl.excel import macros
 
     wb = tmp_path / "w.xlsm"
     wb.write_bytes(b"x")

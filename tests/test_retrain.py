@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 import wmo_xl
-from wmo_xl import macros, udfs
+from wmo_xl.excel import macros, udfs
 from wmo_xl.bundle import FORECAST_FILE, MANIFEST_FILE, get_bundle, load_bundle, local_bundle_path, model_for_workbook, set_workbook_model
 from wmo_xl.data import tidy
 from wmo_xl.errors import WmoError
 from wmo_xl.retrain import parse_rows, retrain
-from wmo_xl.sheets import OpenpyxlBook, XlwingsBook
+from wmo_xl.excel.sheets import OpenpyxlBook, XlwingsBook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,13 +124,13 @@ def test_cbs_layout_pasted_as_is(active_bundle, cbs_frame, tmp_path: Path) -> No
 def test_template_keeps_vba_buttons_and_dynamic_arrays(active_bundle, cbs_frame, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import zipfile
 
-    from wmo_xl.workbook import build_workbook
+    from wmo_xl.excel.template import build_workbook
 
     path = build_workbook(tmp_path / "wmo_xl.xlsm", gemeente="GM0202")
     with zipfile.ZipFile(path) as z:
         vba = z.read("xl/vbaProject.bin")
         cm_before = sum(z.read(n).count(b'cm="1"') for n in z.namelist() if n.startswith("xl/worksheets/"))
-    from wmo_xl.sheets import restore_dynamic_arrays
+    from wmo_xl.excel.sheets import restore_dynamic_arrays
 
     original = path.read_bytes()
     wb = openpyxl.load_workbook(path, keep_vba=True)
@@ -144,7 +144,8 @@ def test_template_keeps_vba_buttons_and_dynamic_arrays(active_bundle, cbs_frame,
     with zipfile.ZipFile(path) as z:
         assert z.read("xl/vbaProject.bin") == vba
         assert "xl/metadata.xml" in z.namelist()
-        assert sum(z.read(n).count(b"SampleCall") for n in z.namelist() if n.endswith(".vml")) == 2
+        vml = b"".join(z.read(n) for n in z.namelist() if n.endswith(".vml"))
+        assert vml.count(b"!WmoHertrainen<") == 1 and vml.count(b"!WmoLandelijkModel<") == 1
         cm_after = sum(z.read(n).count(b'cm="1"') for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert cm_before == cm_after == 3  # the three spilling formulas still spill
     assert "Controle" in openpyxl.load_workbook(path).sheetnames
@@ -206,19 +207,20 @@ class FakeApp:
         self.status_bar: Any = False
         self.messages: list[Any] = []
         self.calculated = 0
-        self.api = type("Api", (), {"Caller": "Button 1"})()
+        self.api = types.SimpleNamespace(CalculateFull=self._calculate_full)
+
+    def _calculate_full(self) -> None:
+        self.calculated += 1
 
     def __setattr__(self, key: str, value: Any) -> None:
         if key == "status_bar" and hasattr(self, "messages"):
             self.messages.append(value)
         object.__setattr__(self, key, value)
 
-    def calculate(self) -> None:
-        self.calculated += 1
 
 
 class FakeBook:
-    """Only the xlwings calls the macros use: fullname, sheets, app.status_bar/calculate/api.Caller."""
+    """Only the xlwings calls the macros use: fullname, sheets, app.status_bar, app.api.CalculateFull."""
 
     def __init__(self, fullname: Path, data: list[list[Any]]) -> None:
         self.fullname = str(fullname)
@@ -230,24 +232,24 @@ def test_xlwings_macro_retrain_and_reset(active_bundle, cbs_frame, tmp_path: Pat
     data = [["wijk", "jaar", "clienten"]] + local_rows(cbs_frame, "GM0303") + [["WK030301", 2020, "?"]]
     book = FakeBook(tmp_path / "gemeente.xlsm", data)
     monkeypatch.setattr(macros, "_caller_book", lambda: book)
-    wmo_xl.main()  # what the Retrain button runs
+    monkeypatch.setattr(udfs, "_caller_book", lambda: book)  # the UDFs find the workbook as xw.Book.caller()
+    macros.retrain()  # what the Hertrainen button runs
     assert any(str(m).startswith("wmo_xl: gegevens lezen") for m in book.app.messages)
     assert str(book.app.messages[-1]).startswith("wmo_xl: klaar")
-    assert book.app.calculated == 1
+    assert book.app.calculated == 1  # CalculateFull: UDF cells recalculate although their inputs did not change
     controle = book.sheets["Controle"].cells
     assert len({len(r) for r in controle}) == 1  # a rectangular block, as xlwings needs
     assert controle[1][:2] == [data.index(data[-1]) + 1, "clienten"]
     assert book.sheets["Data"].cells == data
-    caller = type("Caller", (), {"sheet": type("S", (), {"book": book})()})()
-    info = dict((r[0], r[1]) for r in udfs.wmo_model_info(caller=caller))
+    info = dict((r[0], r[1]) for r in udfs.wmo_model_info())
     assert info["Actief model"] == "eigen model (gemeente_wmo_model)"
-    assert udfs.wmo_forecast("GM0303", 2021, caller=caller) == pytest.approx(wmo_xl.forecast("GM0303", 2021, model=local_bundle_path(book.fullname)))
-    # the second button resets: the national model again, the own model kept aside
-    book.app.api.Caller = "Button 2"
-    wmo_xl.main()
+    assert udfs.wmo_forecast("GM0303", 2021) == pytest.approx(wmo_xl.forecast("GM0303", 2021, model=local_bundle_path(book.fullname)))
+    # the other button resets: the national model again, the own model kept aside
+    macros.reset_model()
+    assert book.app.calculated == 2
     assert model_for_workbook(book.fullname) is None
     assert (tmp_path / "gemeente_wmo_model.inactive" / MANIFEST_FILE).is_file()
-    assert dict((r[0], r[1]) for r in udfs.wmo_model_info(caller=caller))["Actief model"] == "landelijk model"
+    assert dict((r[0], r[1]) for r in udfs.wmo_model_info())["Actief model"] == "landelijk model"
     set_workbook_model(book.fullname, None)
 
 
@@ -278,7 +280,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import os, sys, time
     import wmo_xl.bundle as b
     from wmo_xl.retrain import retrain
-    from wmo_xl.sheets import OpenpyxlBook
+    from wmo_xl.excel.sheets import OpenpyxlBook
     b.set_active_model(sys.argv[2])
     real = os.replace
     def slow(src, dst):
@@ -309,7 +311,7 @@ def test_killed_retrain_leaves_a_loadable_model(active_bundle, cbs_frame, tmp_pa
     assert openpyxl.load_workbook(wb_path)["Data"].max_row > 10  # the workbook is intact
 
 
-RUN_SCRIPT = "import sys, wmo_xl.bundle as b; from wmo_xl.retrain import retrain; from wmo_xl.sheets import OpenpyxlBook; b.set_active_model(sys.argv[2]); retrain(OpenpyxlBook(sys.argv[1]))"
+RUN_SCRIPT = "import sys, wmo_xl.bundle as b; from wmo_xl.retrain import retrain; from wmo_xl.excel.sheets import OpenpyxlBook; b.set_active_model(sys.argv[2]); retrain(OpenpyxlBook(sys.argv[1]))"
 
 
 def test_two_workbooks_retrained_at_once(active_bundle, cbs_frame, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ HEAVY = ("sklearn", "scipy", "joblib")
 CHECKS = {
     "import wmo_xl": "import wmo_xl",
     "wmo-xl --help": "import sys; sys.argv = ['wmo-xl', '--help']\nfrom wmo_xl.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass",
-    "UDF warm-up": "import wmo_xl, wmo_xl.udfs as u\nassert u.wmo_forecast('GM0518', 2021) > 0\nassert wmo_xl.forecast('WK051802', 2021) > 0",
+    "UDF warm-up": "import wmo_xl, wmo_xl.excel.udfs as u\nassert u.wmo_forecast('GM0518', 2021) > 0\nassert wmo_xl.forecast('WK051802', 2021) > 0",
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from wmo_xl import udfs
+from wmo_xl.excel import udfs
 from wmo_xl.bundle import (
     FORECAST_FILE,
     MANIFEST_FILE,
@@ -44,9 +44,10 @@ class Payload:
         return (open, (str(self.marker), "w"))
 
 
-def _caller(workbook: Path) -> Any:
+def _as_caller(workbook: Path) -> Any:
+    """Let the UDFs see ``workbook`` as their calling workbook (``xw.Book.caller()``)."""
     book = type("Book", (), {"fullname": str(workbook)})()
-    return type("Caller", (), {"sheet": type("Sheet", (), {"book": book})()})()
+    return lambda: book
 
 
 def _manifest(folder: Path, files: dict[str, str], **extra: Any) -> bytes:
@@ -69,10 +70,13 @@ def workbook(tmp_path: Path) -> Path:
 
 
 def _udf_answers_with_national_and_says_why(workbook: Path, reason: str) -> None:
-    caller = _caller(workbook)
     national = udfs.wmo_forecast("WK020203", 2021)
-    assert udfs.wmo_forecast("WK020203", 2021, caller=caller) == national
-    status = dict((r[0], r[1]) for r in udfs.wmo_model_info(caller=caller))["Actief model"]
+    original, udfs._caller_book = udfs._caller_book, _as_caller(workbook)
+    try:
+        assert udfs.wmo_forecast("WK020203", 2021) == national
+        status = dict((r[0], r[1]) for r in udfs.wmo_model_info())["Actief model"]
+    finally:
+        udfs._caller_book = original
     assert status.startswith("landelijk model: eigen model naast de werkmap geweigerd") and reason in status
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wmo_xl
-from wmo_xl import udfs
+from wmo_xl.excel import udfs
 from wmo_xl.costs import Scenario, cost, scenario_cost
 from wmo_xl.menukaart import load_menu
 

@@ -1,61 +1,70 @@
-"""What Excel's "Import Functions" (ImportPythonUDFs) would write, generated off Windows.
+"""The VBA wrappers shipped in the template agree with the Python UDFs.
 
 xlwings' decorators are no-ops on Linux, and xlwings.udfs imports pywin32. With stand-ins
-for the three pywin32 modules, the real decorators run on wmo_xl.udfs and xlwings' own
-generate_vba_wrapper writes the VBA text that ImportPythonUDFs puts into the workbook.
+for pywin32, :mod:`wmo_xl.excel.vba` runs the real decorators and xlwings' own
+``generate_vba_wrapper``: the text that "Import Functions" would write. The committed
+template must hold exactly that text, so a UDF whose signature changes without a rebuild
+of the template fails here.
 """
 
 from __future__ import annotations
 
-import importlib
-import io
-import sys
-import types
-from unittest.mock import MagicMock
+import inspect
+import re
+from pathlib import Path
 
-import pytest
+from wmo_xl.excel import contract, udfs, vba
 
-import wmo_xl
+TEMPLATE = Path(__file__).resolve().parents[1] / "workbook" / "wmo_xl.xlsm"
 
 
-@pytest.fixture()
-def real_xlwings_udfs(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
-        monkeypatch.setitem(sys.modules, name, MagicMock())
-    monkeypatch.delitem(sys.modules, "xlwings.udfs", raising=False)
-    xu = importlib.import_module("xlwings.udfs")
-    import xlwings
+def _template_modules() -> dict[str, str]:
+    from oletools.olevba import VBA_Parser
 
-    monkeypatch.setattr(xlwings, "func", xu.xlfunc)
-    monkeypatch.setattr(xlwings, "arg", xu.xlarg)
-    monkeypatch.setattr(xlwings, "ret", xu.xlret)
-    original = importlib.import_module("wmo_xl.udfs")
-    monkeypatch.setattr(wmo_xl, "udfs", original)  # restored afterwards for the other tests
-    monkeypatch.delitem(sys.modules, "wmo_xl.udfs")
-    module = importlib.import_module("wmo_xl.udfs")
-    yield xu, module
+    return {Path(name).stem: code.replace("\r\n", "\n") for _, _, name, code in VBA_Parser(str(TEMPLATE)).extract_macros()}
 
 
-def test_vba_wrappers(real_xlwings_udfs) -> None:  # type: ignore[no-untyped-def]
-    xu, module = real_xlwings_udfs
-    out = io.StringIO()
-    xu.generate_vba_wrapper("wmo_xl.udfs", module, out, types.SimpleNamespace(Name="wmo_xl.xlsm"))
-    vba = out.getvalue()
-    assert "Function wmo_forecast(wijk, year, Optional category)" in vba  # caller is hidden
-    assert "Function wmo_forecast_table(wijken, years, Optional category)" in vba
-    assert "Function wmo_cost(service, clients, menu, Optional year)" in vba
-    assert "Function wmo_model_info()" in vba
-    assert vba.count("End Function") == 8
+def test_committed_wrappers_equal_a_fresh_generation() -> None:
+    assert _template_modules()[contract.VBA_UDF_MODULE].strip() == vba.udf_wrapper_source().strip()
 
 
-def test_no_type_hint_turns_into_a_converter(real_xlwings_udfs) -> None:  # type: ignore[no-untyped-def]
+def test_every_udf_has_a_wrapper_with_its_parameters() -> None:
+    code = _template_modules()[contract.VBA_UDF_MODULE]
+    sigs = dict(re.findall(r"^Function (\w+)\(([^)]*)\)", code, re.M))
+    python = {name: f for name, f in vars(udfs).items() if name.startswith("wmo_") and callable(f) and not name.startswith("wmo_x")}
+    assert set(sigs) == set(python)
+    for name, f in python.items():
+        params = inspect.signature(f).parameters.values()
+        want = ", ".join(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name for p in params)
+        assert sigs[name] == want, name
+        assert f'XLPy.CallUDF("{contract.UDF_MODULE}", "{name}"' in code
+
+
+def test_no_reserved_caller_argument() -> None:
+    """A ``caller`` parameter makes xlwings build the caller range from Range.CLSID, which
+    fails without pywin32's generated Excel cache (xlwings #1404)."""
+    for name, rec in vba.udf_functions().items():
+        assert "caller" not in [a["name"] for a in rec["args"]], name
+
+
+def test_no_type_hint_turns_into_a_converter() -> None:
     """xlwings reads parameter annotations as converters; a stray `Any` would break calls."""
-    _, module = real_xlwings_udfs
-    funcs = [getattr(module, n) for n in dir(module) if hasattr(getattr(module, n), "__xlfunc__")]
-    assert len(funcs) == 8
-    for f in funcs:
-        for a in f.__xlfunc__["args"]:
-            assert "convert" not in a["options"], (f.__name__, a["name"])
-        assert "convert" not in f.__xlfunc__["ret"]["options"], f.__name__
-    menu = module.wmo_cost.__xlfunc__["argmap"]["menu"]
-    assert menu["options"] == {"ndim": 2}
+    funcs = vba.udf_functions()
+    assert len(funcs) == 10
+    for name, rec in funcs.items():
+        for a in rec["args"]:
+            assert "convert" not in a["options"], (name, a["name"])
+        assert "convert" not in rec["ret"]["options"], name
+    assert funcs["wmo_cost"]["argmap"]["menu"]["options"] == {"ndim": 2}
+    assert funcs["wmo_budget"]["argmap"]["menu"]["options"] == {"ndim": 2}
+    assert funcs["wmo_budget"]["argmap"]["scenario"]["options"] == {"ndim": 2}
+
+
+def test_generation_leaves_the_process_as_it_was() -> None:
+    import sys
+
+    import xlwings as xw
+
+    before = (xw.func, "xlwings.udfs" in sys.modules, "pythoncom" in sys.modules, sys.modules.get(contract.UDF_MODULE))
+    vba.udf_wrapper_source()
+    assert before == (xw.func, "xlwings.udfs" in sys.modules, "pythoncom" in sys.modules, sys.modules.get(contract.UDF_MODULE))

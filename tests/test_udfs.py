@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import wmo_xl
-from wmo_xl import udfs
+from wmo_xl.excel import udfs
 from wmo_xl.costs import cost
 from wmo_xl.menukaart import load_menu
 
@@ -153,3 +155,17 @@ def test_clients_per_category(active_bundle) -> None:  # type: ignore[no-untyped
 
 def test_clients_unknown_category(active_bundle) -> None:  # type: ignore[no-untyped-def]
     assert udfs.wmo_clients("GM0202", 2022, "jeugd").startswith("#WMO! categorie 'jeugd' is not a known category")
+
+
+# --- totals never hide a failing figure ----------------------------------------------------
+_figures = st.lists(st.one_of(st.floats(min_value=0, max_value=1e9), st.just("#WMO! menukaart row 2, column prijs: -3 is negative"),
+                              st.just("#N/A"), st.none()), max_size=12)
+
+
+@given(_figures)
+def test_poisoned_sum_is_a_message_exactly_when_a_figure_fails(values: list[object]) -> None:
+    out = udfs.poisoned_sum(values, "total")
+    if any(isinstance(v, str) for v in values):
+        assert isinstance(out, str) and out.startswith("#WMO! total incomplete: ")
+    else:
+        assert out == pytest.approx(sum(v for v in values if v is not None))

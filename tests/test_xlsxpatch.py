@@ -10,7 +10,7 @@ import pytest
 import xlsxwriter
 
 from wmo_xl.errors import WmoError
-from wmo_xl.xlsxpatch import column_name, patch_sheet
+from wmo_xl.excel.xlsxpatch import column_name, patch_sheet
 
 
 def make_book(path: Path) -> Path:

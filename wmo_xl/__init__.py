@@ -58,8 +58,8 @@ sys.modules[__name__].__class__ = _Package
 
 
 def main() -> None:
-    """Run by the workbook's buttons (the xlwings template's ``SampleCall`` imports the
-    module named like the workbook, ``wmo_xl``, and calls ``main``)."""
-    from .macros import main as macro_main
+    """What the buttons of older templates ran (xlwings' ``SampleCall``); current templates
+    call :mod:`wmo_xl.excel.macros` directly."""
+    from .excel.macros import main as macro_main
 
     macro_main()

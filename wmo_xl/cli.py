@@ -159,9 +159,9 @@ def build_workbook_cmd(
     force: bool = typer.Option(False, "--force", help="Replace an existing workbook (a numbered backup is kept)."),
 ) -> None:
     """Build the Excel template with UDF formulas, cached values, VBA and buttons."""
+    from .excel.template import build_workbook
     from .safefiles import check_new_workbook
     from .wijken import wijken_of
-    from .workbook import build_workbook
 
     from .bundle import set_active_model
 
@@ -174,6 +174,18 @@ def build_workbook_cmd(
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
 
 
+@app.command("setup-excel")
+def setup_excel_cmd(
+    workbook: Path = typer.Argument(..., help="The .xlsm to point at this Python (closed)."),
+    interpreter: Optional[Path] = typer.Option(None, "--interpreter", help="pythonw.exe to use (default: this Python's)."),
+) -> None:
+    """Write this Python's pythonw.exe into the workbook's xlwings.conf sheet (Interpreter_Win)."""
+    from .excel.setup import setup_excel
+
+    exe = setup_excel(workbook, interpreter)
+    typer.echo(f"{workbook.name}: Interpreter_Win = {exe}")
+
+
 @app.command()
 def retrain(
     workbook: Path = typer.Argument(..., help="The .xlsm with a Data sheet (closed; it is edited with openpyxl)."),
@@ -183,8 +195,8 @@ def retrain(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from .retrain import retrain as run_retrain
+    from .excel.sheets import OpenpyxlBook
     from .safefiles import check_workbook_writable
-    from .sheets import OpenpyxlBook
 
     check_workbook_writable(workbook)  # read-only, open in Excel (~$ file), a link or a folder: refused
     if workbook.suffix.lower() not in (".xlsx", ".xlsm"):

@@ -135,7 +135,7 @@ def _is_empty(v: object) -> bool:
     return is_blank(v)
 
 
-def _nothing_below(values: Sequence[Sequence[object]], empty: int, source: str) -> None:
+def nothing_below(values: Sequence[Sequence[object]], empty: int, source: str) -> None:
     """The table ends at its first empty row; a service below it would be silently unread.
 
     A row with one filled cell (a note under the table) is no service and is allowed.
@@ -165,7 +165,7 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
     for i, raw in enumerate(values[1:], start=1):
         cells = list(raw) + [None] * (len(header) - len(raw))
         if all(_is_empty(v) for v in cells):
-            _nothing_below(values, i, source)
+            nothing_below(values, i, source)
             break
         record = {c: cells[j] for c, j in pos.items() if not _is_empty(cells[j])}
         if "omschrijving" in record:

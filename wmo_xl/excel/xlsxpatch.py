@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .errors import WmoError
+from ..errors import WmoError
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_WS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"

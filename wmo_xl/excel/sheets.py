@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import WmoError
+from ..errors import WmoError
 
 
 class SheetAccess(Protocol):
@@ -109,7 +109,7 @@ class OpenpyxlBook:
         """Write the report sheets into the file, every other part byte for byte as it was.
 
         openpyxl's own save would drop every cached formula result and set full-calc-on-load
-        (the file then shows #NAME? without Python); :func:`wmo_xl.xlsxpatch.patch_sheet`
+        (the file then shows #NAME? without Python); :func:`wmo_xl.excel.xlsxpatch.patch_sheet`
         replaces only the sheets written here, atomically.
         """
         from .xlsxpatch import patch_sheet

@@ -1,0 +1,89 @@
+"""Workbook macros (xlwings RunPython): Retrain and Reset, the thin Excel layer over retrain.
+
+Each button has its own VBA sub (see :mod:`wmo_xl.excel.vba`) that runs
+``import wmo_xl.excel.macros as m; m.retrain()`` or ``...; m.reset_model()``: nothing depends
+on the workbook's file name or on the UI language's default button names.
+
+After a model switch the macros write a new model stamp into the workbook (an input of every
+block function) and ask Excel for a full recalculation: ``Application.Calculate`` skips UDF
+cells whose inputs did not change, so the sheets would keep the old model's figures.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..bundle import clear_cache, deactivate_local_bundle, set_workbook_model
+from ..errors import WmoError
+from ..retrain import RetrainResult
+from ..retrain import retrain as run_retrain
+from . import contract
+from .sheets import SheetAccess, XlwingsBook
+
+
+def _caller_book() -> Any:
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def retrain(book: SheetAccess | None = None) -> RetrainResult | None:
+    """Retrain on the Data sheet and make the workbook use its own model.
+
+    Errors become a status-bar message and a cell note on Controle, never a traceback.
+    """
+    access = book or XlwingsBook(_caller_book())
+    try:
+        result = run_retrain(access)
+    except WmoError as exc:
+        access.status(f"wmo_xl: niet hertraind - {exc}")
+        return None
+    set_workbook_model(access.path, result.bundle_path)
+    clear_cache(result.bundle_path)
+    _recalculate(access, f"eigen model {result.bundle_path.name}")
+    return result
+
+
+def reset_model(book: SheetAccess | None = None) -> Path | None:
+    """Back to the national model. The local bundle is kept aside (renamed), never deleted."""
+    access = book or XlwingsBook(_caller_book())
+    try:
+        kept = deactivate_local_bundle(access.path)
+    except WmoError as exc:  # a link or a folder the project did not write: left as it is
+        access.status(f"wmo_xl: niet teruggezet - {exc}")
+        return None
+    access.status("wmo_xl: landelijk model actief" + (f" (eigen model bewaard als {kept.name})" if kept else ""))
+    _recalculate(access, "landelijk model")
+    return kept
+
+
+def model_stamp(what: str) -> str:
+    """The text the stamp cell gets: what is active since when (a new value every time)."""
+    return f"{what}, {datetime.now().isoformat(timespec='seconds')}"
+
+
+def _recalculate(access: SheetAccess, what: str) -> None:
+    """New stamp, then a full recalculation (every UDF cell, changed inputs or not)."""
+    book = getattr(access, "book", None)
+    if book is None:
+        return
+    try:
+        sheet, cell = contract.MODEL_STAMP_CELL
+        book.sheets[sheet].range(cell).value = model_stamp(what)
+    except Exception:  # an older workbook without the stamp cell: the full recalculation still runs
+        pass
+    try:
+        book.app.api.CalculateFull()
+    except Exception:  # recalculation is a courtesy; the model switch already happened
+        pass
+
+
+def main() -> None:
+    """What the buttons of templates before 0.2 ran (xlwings' SampleCall imports the module
+    named like the workbook). They could not tell the buttons apart safely: say so and do
+    nothing, instead of guessing between retrain and reset."""
+    book = _caller_book()
+    book.app.status_bar = ("wmo_xl: deze werkmap is gemaakt met een oudere wmo_xl; maak een nieuwe met "
+                           "'wmo-xl build-workbook' (uw Data-blad kunt u overnemen)")

@@ -1,0 +1,598 @@
+"""Excel functions (xlwings UDFs): cells in, core calls, Excel-friendly values out.
+
+This is the thin Excel layer: no logic lives here. Arguments may arrive as a scalar, a 1-D
+list (a row or column) or a 2-D list (a block), and empty cells as None. Bad input gives a
+cell text starting with ``#WMO!`` that says what is wrong and what is accepted; an empty
+required cell gives ``#N/A``; never a traceback, never a silent 0.
+
+Two kinds of functions:
+
+- **Block functions** fill a whole sheet part in one call (:func:`wmo_forecast_sheet`,
+  :func:`wmo_budget`, :func:`wmo_model_info`). Each UDF cell is a COM round trip of
+  ~20 ms in Excel, so the template uses only these: three calls per full recalculation.
+  Inside a block a figure that fails is a ``#WMO!`` text, and every subtotal or total that
+  depends on it is a ``#WMO!`` text too: a total never silently drops a failing figure
+  (Excel's SUM would skip the text and show a smaller number).
+- **Single-cell functions** (:func:`wmo_forecast`, :func:`wmo_cost`, ...) for users' own
+  sheets.
+
+Which model: a workbook with its own retrained model (beside the file) uses it; the
+workbook is found through ``xw.Book.caller()`` (the ``ThisWorkbook`` xlwings hands to the
+UDF server), not through a ``caller`` range, whose construction reads ``Range.CLSID`` and
+fails where pywin32 has no generated Excel cache (xlwings #1404). When the own model
+cannot be looked up (e.g. a OneDrive/SharePoint URL without a local folder), the national
+model answers and WMO_MODEL_INFO and the sheets' model line say so.
+
+The Excel functions carry no type annotations on purpose: xlwings reads a parameter's
+annotation as its converter, and ``Any`` is no converter (tests/test_udf_wrappers.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import xlwings as xw
+
+from ..bundle import NATIONAL, ModelChoice, get_bundle, which_model
+from ..errors import WmoError
+from ..inputs import check_grid, check_years_count, one_cell, parse_cost_year, parse_count, vector
+
+NA = "#N/A"
+PREFIX = "#WMO! "
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Years past the last CBS observation after which a figure is called an extrapolation:
+#: the backtests cover horizons up to about 3 years; further out the model extends a trend.
+EXTRAPOLATION_AFTER = 3
+
+
+class _Missing(Exception):
+    """A required cell is empty."""
+
+
+# ------------------------------------------------------------------------ arguments
+def _flat(value: Any) -> list[Any]:
+    """Scalar, 1-D or 2-D list -> flat list without empty cells."""
+    if not isinstance(value, (list, tuple)):
+        return [] if _empty(value) else [value]
+    out: list[Any] = []
+    for v in value:  # a range is at most 2-D: no recursion needed for rows of cells
+        if isinstance(v, (list, tuple)):
+            out.extend(x for x in v if not _empty(x))
+        elif not _empty(v):
+            out.append(v)
+    return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value))
+
+
+def _one(value: Any, name: str) -> Any:
+    """A single cell's value; #N/A when empty, #WMO! for a range (even one with blanks:
+    which cell was meant is not certain; wmo_xl.inputs.one_cell)."""
+    v = one_cell(value, name)
+    if v is None:
+        raise _Missing(name)
+    return v
+
+
+def _optional(value: Any, default: Any, name: str = "category") -> Any:
+    """An optional single cell: the default when empty; a range of several cells is refused."""
+    v = one_cell(value, name)
+    return default if v is None else v
+
+
+def _rows(value: Any) -> list[list[Any]]:
+    """A range as a 2-D list, whatever shape xlwings handed over."""
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    if value and all(isinstance(r, (list, tuple)) for r in value):
+        return [list(r) for r in value]
+    return [list(value)]
+
+
+def _year_or_none(value: Any) -> int | None:
+    """A cost year (2000-2100), or None for an empty cell (the price year)."""
+    y = _optional(value, None, "year")
+    return None if y is None else parse_cost_year(y)
+
+
+def _years(value: Any) -> list[int]:
+    """A row or column of year cells; empty cells are skipped, anything else must be a year."""
+    from ..schemas import years_query
+
+    items = _flat(value)
+    if not items:
+        raise _Missing("years")
+    check_years_count(items)
+    return years_query(items).years
+
+
+# ---------------------------------------------------------------------- which model
+def _caller_book() -> Any:
+    """The calling workbook (``xw.Book.caller()``), or None outside Excel."""
+    try:
+        return xw.Book.caller()
+    except Exception:  # not called from Excel (Python, tests, Linux)
+        return None
+
+
+def workbook_model(book: Any = None) -> ModelChoice:
+    """Which model the calling workbook uses, found without touching ``Range.CLSID``.
+
+    xlwings maps a OneDrive/SharePoint ``FullName`` URL to the synced local folder; when
+    it cannot, the national model answers and the status says why (never a silent switch).
+    """
+    book = book if book is not None else _caller_book()
+    if book is None:
+        return which_model(None)
+    try:
+        fullname = str(book.fullname)
+    except Exception as exc:  # xlwings could not map a OneDrive/SharePoint URL
+        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap heeft geen lokaal pad ({_short(exc)})")
+    if "://" in fullname:
+        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap staat online ({fullname}) zonder lokale map")
+    return which_model(fullname)
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+
+
+def _model() -> Path | None:
+    return workbook_model().path
+
+
+def _reach(model: Path | None, category: str = "totaal") -> tuple[int, int, int]:
+    """(first data year, last observed year, last year the model forecasts)."""
+    est = get_bundle(model).model(category)
+    return int(est.first_year), int(est.origin), int(est.origin + est.max_horizon)
+
+
+def year_status(year: int, last_observed: int) -> str:
+    """What a figure for ``year`` is: an observation, a forecast or an extrapolation."""
+    beyond = year - last_observed
+    if beyond <= 0:
+        return "waarneming"
+    return "prognose" if beyond <= EXTRAPOLATION_AFTER else "extrapolatie"
+
+
+# -------------------------------------------------------------------------- errors
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, _Missing):
+        return NA
+    if isinstance(exc, WmoError):
+        return PREFIX + str(exc)
+    return f"{PREFIX}internal error ({type(exc).__name__}): {exc}"
+
+
+def excel_safe(func: F) -> F:
+    """Turn core errors into cell values: WmoError -> '#WMO! ...', empty input -> '#N/A'."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:  # a bug must still not show a traceback in a cell
+            return _message(exc)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def is_message(value: Any) -> bool:
+    return isinstance(value, str) and (value.startswith(PREFIX) or value == NA)
+
+
+def poisoned_sum(values: Sequence[Any], what: str) -> Any:
+    """Sum of figures, or a message naming the first failing figure: never a smaller total."""
+    for v in values:
+        if is_message(v):
+            reason = v[len(PREFIX):] if v.startswith(PREFIX) else "an input is empty"
+            return f"{PREFIX}{what} incomplete: {reason}"
+    return float(sum(v for v in values if v is not None))
+
+
+def _fill(rows: int, cols: int, message: str) -> list[list[Any]]:
+    """A block of the expected shape that holds the message in every cell."""
+    return [[message] * max(cols, 1) for _ in range(max(rows, 1))]
+
+
+# ------------------------------------------------------------ single-cell functions
+@xw.func
+@excel_safe
+def wmo_forecast(wijk, year, category=None):  # no annotations: see module docstring
+    """Wmo-clienten van een wijk of gemeente in een jaar (waargenomen CBS-waarde of prognose).
+
+    wijk: wijkcode (WK051802) of gemeentecode (GM0518); year: jaartal; category: totaal (standaard) of hbh.
+    """
+    from ..forecast import forecast
+
+    return forecast(_one(wijk, "wijk"), _one(year, "year"), _optional(category, "totaal"), model=_model())
+
+
+@xw.func
+@excel_safe
+def wmo_forecast_table(wijken, years, category=None):  # no annotations: see module docstring
+    """Raster wijken x jaren met Wmo-clienten in een aanroep (dynamische matrix).
+
+    wijken: kolom of rij met wijk- of gemeentecodes; years: rij of kolom met jaartallen; category: totaal of hbh.
+    """
+    import numpy as np
+
+    from ..forecast import forecast_table
+    from ..schemas import years_query
+
+    codes, year_cells = _trimmed(vector(wijken, "wijken")), _trimmed(vector(years, "years"))
+    if not codes or not year_cells:
+        raise _Missing("wijken/years")
+    check_years_count(year_cells)
+    check_grid(len(codes), len(year_cells))
+    model = _model()
+    q = years_query([y for y in year_cells if y is not None], _optional(category, "totaal"))
+    # blank cells among the codes or years keep their place as an empty row or column, so
+    # cell (i, j) is always the forecast of code i in year j (blanks after the last code or
+    # year are dropped: a range reaching below a spilled list of wijken shifts nothing)
+    rows = [i for i, c in enumerate(codes) if c is not None]
+    cols = [j for j, y in enumerate(year_cells) if y is not None]
+    # a grid column before the category's first data year (HbH starts in 2017) stays empty,
+    # so switching the Forecast sheet to hbh does not turn the whole grid into one message
+    first, _, _ = _reach(model, q.category)
+    shown = [(j, y) for j, y in zip(cols, q.years) if y >= first]
+    grid = np.full((len(codes), len(year_cells)), np.nan)
+    if shown:
+        table = forecast_table([codes[i] for i in rows], [y for _, y in shown], q.category, model=model)
+        values = table["clients"].to_numpy(dtype=float).reshape(len(rows), len(shown))
+        grid[np.ix_(rows, [j for j, _ in shown])] = values
+    return np.where(np.isnan(grid), None, grid).tolist()
+
+
+def _trimmed(cells: list[Any]) -> list[Any]:
+    """Cells up to the last non-blank one."""
+    n = len(cells)
+    while n and cells[n - 1] is None:
+        n -= 1
+    return cells[:n]
+
+
+@xw.func
+@excel_safe
+def wmo_range(wijk, year, category=None):  # no annotations: see module docstring
+    """Ondergrens en bovengrens (80%-interval) van de prognose, als 1 x 2 (twee cellen naast elkaar)."""
+    from ..forecast import forecast_interval
+
+    lower, upper = forecast_interval(_one(wijk, "wijk"), _one(year, "year"), _optional(category, "totaal"), model=_model())
+    return [[lower, upper]]
+
+
+@xw.func
+@xw.arg("menu", ndim=2)
+@excel_safe
+def wmo_cost(service, clients, menu, year=None):  # no annotations: see module docstring
+    """Kosten in euro per jaar van een dienst van de menukaart voor een aantal clienten.
+
+    service: dienst (bv. hbh_zin); clients: clienten van de categorie; menu: het bereik Menukaart met kopregel; year: jaar voor indexatie (leeg = prijsjaar).
+    """
+    from ..costs import cost
+    from ..menukaart import menu_from_rows
+
+    dienst = _one(service, "service")
+    n = parse_count(_one(clients, "clients"), "clients")
+    if menu is None or not _flat(menu):
+        raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
+    row = menu_from_rows(_rows(menu)).get(dienst)
+    return cost(row, n, _year_or_none(year))
+
+
+@xw.func
+@xw.arg("menu", ndim=2)
+@xw.arg("scenario", ndim=2)
+@excel_safe
+def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations: see module docstring
+    """Kosten in euro van een dienst in een scenario (parameters: 2 kolommen, naam en waarde)."""
+    from ..costs import scenario_cost
+    from ..menukaart import menu_from_rows
+
+    dienst = _one(service, "service")
+    n = parse_count(_one(clients, "clients"), "clients")
+    y = parse_cost_year(_one(year, "year"))
+    if menu is None or not _flat(menu):
+        raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
+    row = menu_from_rows(_rows(menu)).get(dienst)
+    return scenario_cost(row, n, y, _scenario(scenario))
+
+
+@xw.func
+@excel_safe
+def wmo_wijken(gemeente):  # no annotations: see module docstring
+    """De wijkcodes van een gemeente die het model kent, als kolom."""
+    from ..wijken import wijken_of
+
+    return [[w] for w in wijken_of(_one(gemeente, "gemeente"), model=_model())]
+
+
+@xw.func
+@excel_safe
+def wmo_clients(gemeente, year, categorie):  # no annotations: see module docstring
+    """Clienten van een Wmo-categorie (hbh, begeleiding, dagbesteding, hulpmiddelen, vervoer, wonen) in een gemeente en jaar."""
+    from ..costs import category_clients
+    from ..schemas import query
+
+    cat = _one(categorie, "categorie")  # normalised by the core ('HBH', 'Hulp bij het huishouden' -> hbh)
+    q = query(_one(gemeente, "gemeente"), _one(year, "year"))
+    table = category_clients(q.code, [q.year], model=_model(), categories=[cat])
+    return float(table["clienten"].iloc[0])
+
+
+def _scenario(values: Any) -> Any:
+    """A 2-column range (parameter, waarde) -> Scenario; empty values keep the base.
+
+    A one-column range, a parameter named twice or TRUE/FALSE as a value are refused
+    (wmo_xl.costs.scenario_from_rows)."""
+    from ..costs import scenario_from_rows
+
+    return scenario_from_rows(_rows(values) if values is not None else [], "scenario")
+
+
+# ------------------------------------------------------------------ block functions
+@xw.func
+@excel_safe
+def wmo_model_info(stamp=None):  # no annotations: see module docstring
+    """Tabel met het actieve model: welk model deze werkmap gebruikt, versie, trainingsjaren, bron, backtest-WAPE.
+
+    stamp: de cel die de knoppen na hertrainen of terugzetten bijwerken (zo rekent deze tabel opnieuw).
+    """
+    from ..modelinfo import model_info_rows
+
+    choice = workbook_model()
+    rows = model_info_rows(get_bundle(choice.path), status=choice.status)
+    _, last, _ = _reach(choice.path)
+    rows.insert(1, ["Laatste CBS-waarneming", last])
+    return rows
+
+
+FORECAST_HEAD = ["Gemeente totaal", "Ondergrens (80%)", "Bovengrens (80%)"]
+
+
+@xw.func
+@excel_safe
+def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annotations: see module docstring
+    """Het hele Forecast-blad in een aanroep: gemeentetotaal, 80%-grenzen, jaren na de laatste waarneming, status, en per wijk de clienten.
+
+    gemeente: gemeentecode (GM0518); years: rij met jaartallen; category: totaal of hbh; stamp: modelstempel (zie WMO_MODEL_INFO).
+    """
+    from ..forecast import forecast, forecast_interval, forecast_table
+    from ..schemas import years_query
+    from ..wijken import wijken_of
+
+    code = _one(gemeente, "gemeente")
+    q = years_query(_years(years), _optional(category, "totaal"))
+    model = _model()
+    wijken = wijken_of(code, q.category, model=model)
+    first, last, _ = _reach(model, q.category)
+    head: list[list[Any]] = [[label] for label in FORECAST_HEAD]
+    head.append([f"Jaren na laatste waarneming ({last})"])
+    head.append(["Status"])
+    grid: list[list[Any]] = [[w] for w in wijken]
+    for y in q.years:
+        try:
+            if y < first:  # before the category's first data year (HbH: 2017): empty, not an error
+                col: list[Any] = [None] * (3 + len(wijken))
+            else:
+                lo, hi = forecast_interval(code, y, q.category, model=model)
+                values = forecast_table(wijken, [y], q.category, model=model)["clients"].tolist()
+                col = [forecast(code, y, q.category, model=model), lo, hi] + [None if v != v else float(v) for v in values]
+                col[:3] = [None if v != v else float(v) for v in col[:3]]
+        except WmoError as exc:
+            col = [_message(exc)] * (3 + len(wijken))
+        for i in range(3):
+            head[i].append(col[i])
+        head[3].append(max(0, y - last))
+        head[4].append(year_status(y, last))
+        for i, row in enumerate(grid):
+            row.append(col[3 + i])
+    header = [["Wijk", *q.years]]
+    return head + [[None] * (1 + len(q.years))] + header + grid
+
+
+BUDGET_LABELS = {"basis": "Basis (EUR)", "scenario": "Scenario (EUR)", "verschil": "Verschil scenario - basis (EUR)"}
+
+
+@dataclass
+class _MenuLine:
+    """One menukaart row as the Budget block sees it: parsed, or the reason it is not."""
+
+    dienst: str
+    categorie: str
+    row: Any = None
+    error: str | None = None
+
+
+def _menu_lines(menu: Any) -> list[_MenuLine]:
+    """Every menukaart row until the first empty one, each parsed on its own, so one bad
+    price fails only its own service (and every total that contains it)."""
+    from ..menukaart import menu_from_rows, nothing_below
+
+    rows = _rows(menu)
+    if not rows or not _flat(rows[:1]):
+        raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
+    menu_from_rows(rows[:2])  # header check with a clear message (lacking columns, a column twice)
+    header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]
+    pos_d, pos_c = header.index("dienst"), header.index("categorie")
+    lines: list[_MenuLine] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(rows[1:], start=1):
+        if all(_empty(v) for v in raw):
+            nothing_below(rows, i, "menukaart")  # a service below an empty row would be silently unread
+            break
+        cells = list(raw) + [None] * (len(header) - len(raw))
+        name = "" if _empty(cells[pos_d]) else str(cells[pos_d]).strip()
+        cat = "" if _empty(cells[pos_c]) else str(cells[pos_c]).strip().lower()
+        line = _MenuLine(name or f"(rij {i})", cat)
+        try:
+            line.row = menu_from_rows([rows[0], cells]).rows[0]
+            line.dienst, line.categorie = line.row.dienst, line.row.categorie
+            if line.dienst.lower() in seen:
+                raise WmoError(f"service {line.dienst!r} appears twice")
+            seen.add(line.dienst.lower())
+        except WmoError as exc:
+            text = str(exc).replace("menukaart row 1, ", "")
+            line.error = f"{PREFIX}menukaart row {i} ({line.dienst}): {text}"
+        lines.append(line)
+    if not lines:
+        raise WmoError("menukaart has a header but no rows")
+    return lines
+
+
+@xw.func
+@xw.arg("menu", ndim=2)
+@xw.arg("scenario", ndim=2)
+@excel_safe
+def wmo_budget(gemeente, years, menu, scenario=None, stamp=None):  # no annotations: see module docstring
+    """Het hele Budget-blad in een aanroep: clienten per categorie en kosten per dienst x jaar (basis, scenario, verschil), subtotalen, totaal en de 80%-bandbreedte in euro.
+
+    gemeente: gemeentecode; years: rij met begrotingsjaren (lege cellen tellen niet); menu: het bereik Menukaart met kopregel; scenario: 2 kolommen (naam, waarde); stamp: modelstempel.
+    """
+    from ..menukaart import load_category_shares
+
+    cats = list(load_category_shares())
+    height, width = _budget_shape(years, menu, cats)
+    try:
+        year_list = _years(years)
+        lines = _menu_lines(menu)
+        order = cats + sorted({ln.categorie for ln in lines} - set(cats))
+        return _budget_block(_one(gemeente, "gemeente"), year_list, lines, order, cats, scenario, 2 + 3 * len(year_list) + 2)
+    except Exception as exc:  # the whole block fails: every cell says why (no number survives)
+        return _fill(height, width, _message(exc))
+
+
+def _budget_shape(years: Any, menu: Any, cats: list[str]) -> tuple[int, int]:
+    """Rows and columns the block has, from the raw cells (never raises), so that a block
+    that fails as a whole still covers every cell it would have filled."""
+    n = max(1, len(_flat(years)))
+    rows = _rows(menu) if menu is not None else []
+    header = [str(h).strip().lower() for h in rows[0]] if rows else []
+    col = header.index("categorie") if "categorie" in header else 2
+    services: list[str] = []
+    for raw in rows[1:]:
+        if all(_empty(v) for v in raw):
+            break
+        services.append(str(raw[col]).strip().lower() if len(raw) > col and not _empty(raw[col]) else "")
+    groups = len(set(services)) if services else 1
+    return 3 + 1 + 1 + len(cats) + 1 + 1 + max(1, len(services)) + groups + 1 + 2, 2 + 3 * n + 2
+
+
+def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: list[str], cats: list[str],
+                  scenario_range: Any, width: int) -> list[list[Any]]:
+    from ..costs import category_clients, cost, scenario_cost
+    from ..forecast import forecast, forecast_interval
+    from ..schemas import query
+
+    scen = _scenario(scenario_range)
+    model = _model()
+    _, last, _ = _reach(model)
+    n = len(years)
+
+    def row3(label: str, second: Any, parts: dict[str, list[Any]]) -> list[Any]:
+        out: list[Any] = [label, second]
+        for k, key in enumerate(("basis", "scenario", "verschil")):
+            out += parts.get(key, [None] * n)
+            if k < 2:
+                out.append(None)
+        return out
+
+    block: list[list[Any]] = [row3("Jaar", None, {k: list(years) for k in BUDGET_LABELS})]
+    beyond = [max(0, y - last) for y in years]
+    block.append(row3(f"Jaren na laatste waarneming ({last})", None, {k: beyond for k in BUDGET_LABELS}))
+    block.append(row3("Status", None, {k: [year_status(y, last) for y in years] for k in BUDGET_LABELS}))
+
+    # clients per category and year; a year the model cannot reach is a message in its column
+    clients: dict[tuple[str, int], Any] = {}
+    factor: dict[int, tuple[Any, Any]] = {}
+    for y in years:
+        try:
+            q = query(code, y)
+            table = category_clients(q.code, [y], model=model).set_index("categorie")["clienten"]
+            lo, hi = forecast_interval(q.code, y, model=model)
+            mean = forecast(q.code, y, model=model)
+            for c in cats:
+                clients[(c, y)] = float(table[c])
+            factor[y] = (lo / mean, hi / mean) if mean else (1.0, 1.0)
+        except WmoError as exc:
+            for c in cats:
+                clients[(c, y)] = _message(exc)
+            factor[y] = (_message(exc), _message(exc))
+    block.append([None] * width)
+    block.append(row3("Clienten per categorie", None, {}))
+    for c in cats:
+        base = [clients[(c, y)] for y in years]
+        alt = [v if is_message(v) else v * scen.client_factor(c, y) for v, y in zip(base, years)]
+        diff = [_minus(a, b) for a, b in zip(alt, base)]
+        block.append(row3(c, None, {"basis": base, "scenario": alt, "verschil": diff}))
+    block.append([None] * width)
+    block.append(row3("Dienst", "Categorie", {k: [v] + [None] * (n - 1) for k, v in BUDGET_LABELS.items()}))
+
+    totals: dict[str, list[list[Any]]] = {"basis": [[] for _ in years], "scenario": [[] for _ in years]}
+    for cat in order:
+        group = [ln for ln in lines if ln.categorie == cat]
+        if not group:
+            continue
+        sub: dict[str, list[list[Any]]] = {"basis": [[] for _ in years], "scenario": [[] for _ in years]}
+        for ln in group:
+            parts: dict[str, list[Any]] = {"basis": [], "scenario": []}
+            for j, y in enumerate(years):
+                for key in ("basis", "scenario"):
+                    parts[key].append(_line_cost(ln, clients, cats, y, scen, key, cost, scenario_cost))
+                    sub[key][j].append(parts[key][-1])
+            parts["verschil"] = [_minus(a, b) for a, b in zip(parts["scenario"], parts["basis"])]
+            block.append(row3(ln.dienst, ln.categorie, parts))
+        subtotal = {key: [poisoned_sum(v, f"subtotal {cat}") for v in sub[key]] for key in sub}
+        subtotal["verschil"] = [_minus(a, b) for a, b in zip(subtotal["scenario"], subtotal["basis"])]
+        block.append(row3(f"Subtotaal {cat}", None, subtotal))
+        for key in totals:
+            for j in range(n):
+                totals[key][j].append(subtotal[key][j])
+    total = {key: [poisoned_sum(v, "total") for v in totals[key]] for key in totals}
+    total["verschil"] = [_minus(a, b) for a, b in zip(total["scenario"], total["basis"])]
+    block.append(row3("Totaal Wmo", None, total))
+    for label, k in (("Totaal ondergrens 80% (EUR)", 0), ("Totaal bovengrens 80% (EUR)", 1)):
+        parts = {key: [_times(t, factor[y][k]) for t, y in zip(total[key], years)] for key in ("basis", "scenario")}
+        block.append(row3(label, None, parts))
+    return block
+
+
+def _line_cost(ln: _MenuLine, clients: dict[tuple[str, int], Any], cats: list[str], year: int, scen: Any, key: str,
+               cost: Callable[..., float], scenario_cost: Callable[..., float]) -> Any:
+    """One service's euros in one year, or the message why not."""
+    if ln.error:
+        return ln.error
+    if ln.categorie not in cats:
+        return f"{PREFIX}menukaart service {ln.dienst!r} has category {ln.categorie!r} without a client share: known are {', '.join(cats)}"
+    c = clients[(ln.categorie, year)]
+    if is_message(c):
+        return c
+    try:
+        return cost(ln.row, c, year) if key == "basis" else scenario_cost(ln.row, c, year, scen)
+    except WmoError as exc:
+        return _message(exc)
+
+
+def _minus(a: Any, b: Any) -> Any:
+    if is_message(a):
+        return a
+    if is_message(b):
+        return b
+    return None if a is None or b is None else a - b
+
+
+def _times(a: Any, b: Any) -> Any:
+    if is_message(a):
+        return a
+    if is_message(b):
+        return b
+    return a * b
