@@ -222,3 +222,36 @@ def test_cost_functions_never_raise(menu_range, service, clients, year, scenario
     for args in ((service, clients, menu, year), ("hbh_zin", clients, menu, year), ("hbh_zin", 100, menu, year)):
         assert _ok(udfs.wmo_cost(*args)), args
         assert _ok(udfs.wmo_cost_scenario(*args, scenario)), args
+
+
+def _block_ok(result: object) -> bool:
+    """A block: a 2-D list whose cells are numbers, labels, None or messages, but no internal error."""
+    if isinstance(result, str):
+        return _ok(result)
+    return isinstance(result, list) and all(
+        isinstance(r, list) and all(v is None or isinstance(v, (int, float)) or (isinstance(v, str) and "internal error" not in v)
+                                    for v in r) for r in result)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gemeente=cell_st, years=cell_st, category=cell_st)
+def test_forecast_sheet_block_never_raises(active_bundle, gemeente, years, category) -> None:  # type: ignore[no-untyped-def]
+    assert _block_ok(udfs.wmo_forecast_sheet(gemeente, years, category)), (gemeente, years, category)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gemeente=st.one_of(st.sampled_from(["GM0202", "GM0101", "GM9999", "gm0303"]), cell_st),
+       years=st.one_of(st.lists(st.one_of(st.none(), st.sampled_from(YEARS + [3000, True, "2021"])), min_size=1, max_size=4), cell_st),
+       scenario=cell_st, column=st.sampled_from(["prijs", "aandeel", "categorie", "prijsjaar", "dienst"]), value=scalar_st)
+def test_budget_block_never_raises(menu_range, active_bundle, gemeente, years, scenario, column, value) -> None:  # type: ignore[no-untyped-def]
+    menu = _set(menu_range, column, value)
+    assert _block_ok(udfs.wmo_budget(gemeente, [years] if isinstance(years, list) and years and not isinstance(years[0], list) else years,
+                                     menu, scenario))
+
+
+def test_budget_block_with_a_service_below_an_empty_row_fails_as_a_whole(menu_range, active_bundle) -> None:  # type: ignore[no-untyped-def]
+    menu = [list(r) for r in menu_range]
+    menu.insert(3, [None] * len(menu[0]))
+    block = udfs.wmo_budget("GM0202", [[2021, 2022]], menu)
+    cells = {v for r in block for v in r}
+    assert len(cells) == 1 and next(iter(cells)).startswith("#WMO! menukaart row 4 comes after the empty row 3")
