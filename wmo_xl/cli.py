@@ -202,7 +202,7 @@ def retrain(
     if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WmoError(f"workbook {workbook.name!r} must be an .xlsm or .xlsx with a Data sheet")
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True, disable=not sys.stdout.isatty()) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)
         book = OpenpyxlBook(workbook, progress=lambda m: bar.update(task, description=f"wmo_xl: {m}"))
         result = run_retrain(book, model)
