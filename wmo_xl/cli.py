@@ -174,6 +174,31 @@ def build_workbook_cmd(
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
 
 
+@app.command("export-workbook")
+def export_workbook_cmd(
+    out: Path = typer.Option(..., "--out", help="The .xlsx to write (refused if it exists, unless --force)."),
+    gemeente: Optional[list[str]] = typer.Option(None, "--gemeente", help="Gemeente code GMxxxx (repeatable)."),
+    all_gemeenten: bool = typer.Option(False, "--all", help="Every gemeente the model knows."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory (default: national; a retrained one works too)."),
+    years: Optional[str] = typer.Option(None, "--years", help="Years, e.g. 2017-2023 (default: 3 observed + 5 forecast years)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file (a backup copy is kept beside it)."),
+) -> None:
+    """Write a macro-free .xlsx whose functions are Excel LAMBDA names (no Python needed to open it)."""
+    import time
+
+    from .excel.export import export_workbook
+    from .wijken import gemeenten
+
+    if all_gemeenten and gemeente:
+        _fail("pass --gemeente or --all, not both")
+    codes = list(gemeenten(model)) if all_gemeenten else list(gemeente or [])
+    start = time.perf_counter()
+    path = export_workbook(codes, out, model=model, years=_years(years) if years else None, force=force)
+    typer.echo(f"workbook written to {path} ({path.stat().st_size / 1e6:.2f} MB, {len(codes)} gemeente(n), "
+               f"{time.perf_counter() - start:.1f} s); its LAMBDA functions need Microsoft 365 or Excel 2024, "
+               "its sheets open in any Excel 2016+ or LibreOffice")
+
+
 @app.command("setup-excel")
 def setup_excel_cmd(
     workbook: Path = typer.Argument(..., help="The .xlsm to point at this Python (closed)."),

@@ -30,6 +30,10 @@ RETRAIN_PYTHON = f"import {MACRO_MODULE} as m; m.retrain()"
 #: Sub behind the "Terug naar landelijk model" button and the Python it runs.
 RESET_MACRO = "WmoLandelijkModel"
 RESET_PYTHON = f"import {MACRO_MODULE} as m; m.reset_model()"
+#: Sub behind the "Exporteren" button: the zero-install .xlsx of the workbook's model (issue 14).
+EXPORT_MACRO = "WmoExporteren"
+EXPORT_PYTHON = f"import {MACRO_MODULE} as m; m.export_workbook()"
+EXPORT_CAPTION = "Exporteren zonder macro's (.xlsx)"
 RETRAIN_CAPTION = "Hertrainen op eigen cijfers"
 RESET_CAPTION = "Terug naar landelijk model"
 

@@ -1,4 +1,4 @@
-"""Workbook macros (xlwings RunPython): Retrain and Reset, the thin Excel layer over retrain.
+"""Workbook macros (xlwings RunPython): Retrain, Reset and Export, the thin Excel layer over the core.
 
 Each button has its own VBA sub (see :mod:`wmo_xl.excel.vba`) that runs
 ``import wmo_xl.excel.macros as m; m.retrain()`` or ``...; m.reset_model()``: nothing depends
@@ -15,7 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..bundle import clear_cache, deactivate_local_bundle, set_workbook_model
+from ..bundle import (
+    clear_cache,
+    deactivate_local_bundle,
+    set_workbook_model,
+    which_model,
+)
 from ..errors import WmoError
 from ..retrain import RetrainResult
 from ..retrain import retrain as run_retrain
@@ -57,6 +62,49 @@ def reset_model(book: SheetAccess | None = None) -> Path | None:
     access.status("wmo_xl: landelijk model actief" + (f" (eigen model bewaard als {kept.name})" if kept else ""))
     _recalculate(access, "landelijk model")
     return kept
+
+
+def export_workbook(book: SheetAccess | None = None) -> Path | None:
+    """Write the zero-install .xlsx of the workbook's model (its own after a retrain) beside it.
+
+    The gemeente is the one chosen on the Forecast sheet. The file gets a name of its own
+    (``<stem>_<gemeente>_zonder_macros.xlsx``, then ``... (2).xlsx``, ...): an earlier export
+    that a colleague may have edited is never replaced.
+    """
+    from .export import export_workbook as write_export
+
+    access = book or XlwingsBook(_caller_book())
+    try:
+        gemeente = _forecast_gemeente(access)
+        choice = which_model(str(access.path))
+        out = _free_name(access.path.with_name(f"{access.path.stem}_{gemeente}_zonder_macros.xlsx"))
+        write_export([gemeente], out, model=choice.path)
+    except WmoError as exc:
+        access.status(f"wmo_xl: niet geexporteerd - {exc}")
+        return None
+    access.status(f"wmo_xl: {out.name} geschreven ({choice.status}); opent zonder Python en zonder macro's")
+    return out
+
+
+def _forecast_gemeente(access: SheetAccess) -> str:
+    """The gemeente code in the Forecast sheet's input cell."""
+    col = ord(contract.FORECAST_GEMEENTE[0]) - ord("A")
+    row = int(contract.FORECAST_GEMEENTE[1:]) - 1
+    rows = access.read(contract.FORECAST)
+    value = rows[row][col] if len(rows) > row and len(rows[row]) > col else None
+    if not isinstance(value, str) or not value.strip():
+        raise WmoError(f"no gemeente in {contract.FORECAST}!{contract.FORECAST_GEMEENTE}: choose one from the list")
+    return value.strip().upper()
+
+
+def _free_name(path: Path) -> Path:
+    """``path`` itself, or the first ``stem (n).xlsx`` that does not exist yet."""
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        n += 1
+    return candidate
 
 
 def model_stamp(what: str) -> str:

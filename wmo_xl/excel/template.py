@@ -549,4 +549,7 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
     ws.write_string(5, 12, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note_nowrap)
     ws.insert_button("I4", {"macro": C.RETRAIN_MACRO, "caption": C.RETRAIN_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": C.RESET_MACRO, "caption": C.RESET_CAPTION, "width": 220, "height": 32})
+    ws.insert_button("I10", {"macro": C.EXPORT_MACRO, "caption": C.EXPORT_CAPTION, "width": 220, "height": 32})
+    ws.write_string(10, 12, "Exporteren: een .xlsx met de prognose van het actieve model (ook uw eigen model) en de functies als "
+                    "LAMBDA; voor collega's zonder Python of macro's (Microsoft 365 / Excel 2024).", st.note_nowrap)
     ws.freeze_panes(5, 0)

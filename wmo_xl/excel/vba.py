@@ -113,6 +113,10 @@ def macro_source() -> str:
         f"Sub {contract.RESET_MACRO}()\n"
         f'    RunPython "{contract.RESET_PYTHON}"\n'
         "End Sub\n"
+        "\n"
+        f"Sub {contract.EXPORT_MACRO}()\n"
+        f'    RunPython "{contract.EXPORT_PYTHON}"\n'
+        "End Sub\n"
     )
 
 
