@@ -228,3 +228,31 @@ def test_wrong_kind_of_file_for_scenario_and_retrain(tmp_path: Path, data_dir: P
     assert one_line_error(code, err) and "give 2 columns" in err
     code, _, err = run(["retrain", str(data)], capsys)
     assert one_line_error(code, err) and ".xlsm or .xlsx" in err
+
+
+@pytest.mark.parametrize("case", ["open", "read-only", "link", "folder"])
+def test_export_force_never_replaces_what_it_must_not(bundle_dir: Path, tmp_path: Path, capsys, case: str) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "export.xlsx"
+    out.write_bytes(b"my own export")
+    if case == "open":
+        (tmp_path / "~$export.xlsx").write_bytes(b"owner")
+    elif case == "read-only":
+        out.chmod(0o444)
+    elif case == "link":
+        os.symlink(out, tmp_path / "link.xlsx")
+        out = tmp_path / "link.xlsx"
+    else:
+        out = tmp_path / "map.xlsx"
+        out.mkdir()
+    code, _, err = run(["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--out", str(out), "--force"], capsys)
+    assert one_line_error(code, err), err
+    assert (tmp_path / "export.xlsx").read_bytes() == b"my own export"
+    assert not list(tmp_path.glob("*.backup*"))
+
+
+def test_gemeente_lists_leave_out_merged_away_gemeenten() -> None:
+    from wmo_xl.bundle import national_bundle_path
+    from wmo_xl.wijken import gemeenten
+
+    names = gemeenten(national_bundle_path())
+    assert "GM0007" not in names and "GM0518" in names and "GM1667" in names
