@@ -55,6 +55,18 @@ def forecast(
     check_years_count(year, "--year")
     check_grid(len(codes) if codes is not None else 0, len(year))
     _emit(forecast_table(codes, year, category=category, model=model), fmt)
+    _note_old_codes(codes or [], year, model)
+
+
+def _note_old_codes(codes: list[str], years: list[int], model: Optional[Path]) -> None:
+    """After the figures: say so when a code asked is of a gemeente merged since the model's data."""
+    from .bundle import get_bundle
+    from .codes import normalize_code
+    from .gemeenten import old_code_note
+
+    note = old_code_note([normalize_code(c) for c in codes], list(years), int(get_bundle(model).model("totaal").origin))
+    if note:
+        typer.echo(note, err=True)
 
 
 @app.command()
@@ -144,11 +156,13 @@ def budget(
     from .menukaart import load_category_shares, load_menu
 
     sc = load_scenario(scenario) if scenario else None
-    df = run_budget(gemeente, _years(years), load_menu(menu), sc, load_category_shares(shares) if shares else None, model)
+    year_list = _years(years)
+    df = run_budget(gemeente, year_list, load_menu(menu), sc, load_category_shares(shares) if shares else None, model)
     out = df if detail else summarize(df)
     if sc is None and not detail:
         out = out[out["maat"] == "basis"]
     _emit(out, fmt)
+    _note_old_codes([gemeente], year_list, model)
 
 
 @app.command("build-workbook")

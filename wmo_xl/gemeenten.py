@@ -35,3 +35,20 @@ def ended_message(code: str, gemeente: str, last_year: int | None) -> str:
     figures = f"CBS figures up to {last_year}" if last_year is not None else "no CBS figures"
     return (f"{code}: gemeente {gemeente} no longer exists (merged: not among the gemeenten of CBS {LIST_YEAR}); "
             f"the model has {figures} for it and makes no forecast. Use the code of the gemeente it merged into")
+
+
+def old_code_note(codes: list[str] | tuple[str, ...], years: list[int], origin: int) -> str | None:
+    """A one-line warning when forecast years are asked for gemeente codes merged since the data.
+
+    Such a code (e.g. GM0398, merged in 2022) still has a full history in the model, and its
+    forecast is that of its old area; the new gemeente's code is not in a model of older
+    years. Said once, for the first such code, beside the figures (the CLI prints it on stderr).
+    """
+    if not years or max(years) <= origin:
+        return None
+    for code in codes:
+        g = "GM" + code[2:6]
+        if not still_exists(g):
+            return (f"warning: {g} is not among the gemeenten of CBS {LIST_YEAR} (merged since the model's data): "
+                    "its figures are those of its old area")
+    return None
