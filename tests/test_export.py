@@ -672,7 +672,10 @@ def test_switching_gemeente_moves_forecast_and_budget(synthetic: Path, bundle_di
     sol = xl.calculate(inputs={key(synthetic, "Forecast", "C4"): "GM0101"}, outputs=totals + g_cells)
     want = budget("GM0101", years, load_menu(), model=bundle_dir).groupby("jaar")["basis"].sum()
     assert [scalar(sol[k]) for k in totals] == pytest.approx([want[y] for y in years], rel=1e-9)
-    fc_want = forecast_table(["GM0101"], list(range(2016, 2023)), model=bundle_dir)["clients"]
-    assert [scalar(sol[k]) for k in g_cells] == pytest.approx(list(fc_want), rel=1e-9)
+    fc_want = forecast_table(["GM0101"], list(range(2016, 2023)), model=bundle_dir)["clients"].tolist()
+    got = [scalar(sol[k]) for k in g_cells]
+    # an incomplete observed year (NaN in the core) is no number in the file either
+    assert [not isinstance(g, (int, float)) for g in got] == [w != w for w in fc_want]
+    assert [g for g, w in zip(got, fc_want) if w == w] == pytest.approx([w for w in fc_want if w == w], rel=1e-9)
     sol = xl.calculate(inputs={key(synthetic, "Forecast", "C4"): "GM0303"}, outputs=totals)  # not in this file
     assert all(is_error(scalar(sol[k])) for k in totals)

@@ -78,3 +78,66 @@ def test_unknown_code_and_year_messages(fc: FittedForecast) -> None:
         fc.grid(["GM9999"], [2020])
     with pytest.raises(WmoError, match=r"year 2040 outside 2015-2028"):
         fc.check_year(2040)
+
+
+# ---------------------------------------------------------------- completeness of observed sums
+def _gemeente(observed: list[list[float]], first_year: int = 2017) -> FittedForecast:
+    """A hand-made gemeente GM0909 whose wijken have the given observed rows."""
+    n, years = len(observed), len(observed[0])
+    flat = np.full((n, 2), 50.0)
+    return FittedForecast(
+        codes=[f"WK0909{i:02d}" for i in range(n)], gemeente=["GM0909"] * n, inhabitants=np.full(n, 1000.0),
+        last_year=np.full(n, first_year + years - 1.0), mean=flat, lower=flat * 0.8, upper=flat * 1.2,
+        observed=np.array(observed, dtype=float), origin=first_year + years - 1, first_year=first_year,
+        max_horizon=2, var_year=0.01, var_noise=1.0, var_gemeente_year=0.005, q_low=-1.28, q_high=1.28,
+    )
+
+
+def test_gemeente_sum_with_a_small_missing_wijk_is_the_sum_of_the_others() -> None:
+    # the missing wijk held 10 of ~1,000 clients the year before (a suppressed small count)
+    fc = _gemeente([[500.0, 500.0], [490.0, 480.0], [10.0, np.nan]])
+    assert fc.cell("GM0909", 2018) == (980.0, 980.0, 980.0)
+    assert fc.observed_gap("GM0909", 2018) == ""
+
+
+def test_gemeente_sum_with_a_large_missing_wijk_is_missing_with_the_reason() -> None:
+    # a wijk with a third of the clients has no value in 2018: 2 wijken are no gemeente count
+    fc = _gemeente([[500.0, 500.0], [490.0, 480.0], [500.0, np.nan]])
+    assert np.isnan(fc.cell("GM0909", 2018)).all()
+    assert np.isnan(fc.grid(["GM0909"], [2018])[0]).all()
+    assert fc.cell("GM0909", 2017)[0] == 1490.0  # the complete year stays
+    assert fc.observed_gap("GM0909", 2018).startswith("incomplete: 1 of 3 wijken have no CBS value in 2018")
+    assert fc.cell("WK090900", 2018)[0] == 500.0  # the wijken themselves keep their values
+
+
+def test_missing_share_is_judged_by_the_nearest_observed_year() -> None:
+    # the missing wijk was small in 2017 and large in 2019: for 2018 the tie takes the larger
+    fc = _gemeente([[500.0, 500.0, 500.0], [10.0, np.nan, 400.0]])
+    assert np.isnan(fc.cell("GM0909", 2018)[0])
+    fc = _gemeente([[500.0, 500.0, 500.0], [10.0, np.nan, 10.0]])
+    assert fc.cell("GM0909", 2018)[0] == 500.0
+
+
+def test_a_wijk_never_observed_is_judged_by_the_model_estimate() -> None:
+    fc = _gemeente([[500.0, 500.0], [np.nan, np.nan]])  # the model puts 50 clients there: 9%
+    assert np.isnan(fc.cell("GM0909", 2018)[0])
+    assert fc.observed_gap("GM0909", 2018).startswith("incomplete: 1 of 2 wijken")
+    assert "about 9%" in fc.observed_gap("GM0909", 2018)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400).map(lambda v: 5.0 * v), st.booleans()), min_size=1, max_size=8))
+def test_an_observed_sum_is_complete_or_missing(cells: list[tuple[float, bool]]) -> None:
+    """Property: a gemeente's past year is either the sum of all its published wijk values
+    while the unpublished ones carried <= 5% of the clients (judged by the year before),
+    or missing with a reason; never another number."""
+    fc = _gemeente([[v, np.nan if gone else v] for v, gone in cells])
+    value = fc.cell("GM0909", 2018)[0]
+    present = sum(v for v, gone in cells if not gone)
+    gap = sum(v for v, gone in cells if gone)
+    if all(gone for _, gone in cells):
+        assert np.isnan(value) and fc.observed_gap("GM0909", 2018).startswith("no CBS value")
+    elif gap <= 0.05 * (gap + present):
+        assert value == present and fc.observed_gap("GM0909", 2018) == ""
+    else:
+        assert np.isnan(value) and fc.observed_gap("GM0909", 2018).startswith("incomplete:")

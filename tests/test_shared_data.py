@@ -73,3 +73,31 @@ def test_retrained_beats_national_on_newer_local_year(totaal) -> None:  # type: 
     assert len(sizes) > 100
     assert np.average(local_w, weights=sizes) < 0.8 * np.average(nat_w, weights=sizes)
     assert better / len(sizes) > 0.6
+
+
+def test_yearly_hbh_per_wijk_adds_up_to_cbs_gemeente_yearly_counts(shared_dir: Path) -> None:
+    """The wijk yearly HbH estimate summed per gemeente agrees with CBS's gemeente yearly file,
+    also where a gemeente's second half collapsed (Den Haag 2018: 4,160 in the year, 460 in H2)."""
+    import pandas as pd
+
+    from wmo_xl.data import load_hbh_yearly
+
+    wijk = load_hbh_yearly(shared_dir).groupby(["gemeente", "year"])["clients"].sum(min_count=1)
+    g = pd.read_csv(next(shared_dir.glob("gemeente_wmo_hbh_jaar_*_met_features.csv")), low_memory=False,
+                    usecols=["codering_regio", "perioden", "wmoclienten"])
+    cbs = g.assign(gemeente=g["codering_regio"].str.strip(), year=g["perioden"].astype(int)).set_index(["gemeente", "year"])["wmoclienten"]
+    both = pd.concat([wijk.rename("w"), cbs.rename("c")], axis=1).dropna()
+    err = np.log(both["w"] / both["c"]).abs()
+    assert len(both) > 550 and err.median() < 0.03 and (err > np.log(1.2)).sum() <= 10
+    assert err[("GM0518", 2018)] < np.log(1.2)
+
+
+def test_den_haag_hbh_2018_is_the_sum_of_its_wijken(shared_dir: Path) -> None:
+    """With the larger half, 36 of Den Haag's wijken have a 2018 HbH value: a complete sum."""
+    from wmo_xl.wijken import wijken_of
+
+    model = national_bundle_path()
+    wijken = wijken_of("GM0518", category="hbh", model=model)
+    per_wijk = wmo_xl.forecast_table(wijken, [2018], "hbh", model=model)["clients"]
+    assert per_wijk.notna().sum() >= 30
+    assert wmo_xl.forecast("GM0518", 2018, "hbh", model=model) == per_wijk.sum()

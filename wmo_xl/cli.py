@@ -54,7 +54,9 @@ def forecast(
         codes = (codes or []) + wijken_of(gemeente, category=category, model=model)
     check_years_count(year, "--year")
     check_grid(len(codes) if codes is not None else 0, len(year))
-    _emit(forecast_table(codes, year, category=category, model=model), fmt)
+    table = forecast_table(codes, year, category=category, model=model)
+    _emit(table, fmt)
+    _explain_gaps(table, category, model)
     _note_old_codes(codes or [], year, model)
 
 
@@ -67,6 +69,20 @@ def _note_old_codes(codes: list[str], years: list[int], model: Optional[Path]) -
     note = old_code_note([normalize_code(c) for c in codes], list(years), int(get_bundle(model).model("totaal").origin))
     if note:
         typer.echo(note, err=True)
+
+
+def _explain_gaps(table, category: str, model: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
+    """On stderr, why a gemeente's past year is empty (an incomplete sum of its wijken)."""
+    from .codes import is_gemeente
+    from .errors import WmoError
+    from .forecast import forecast as one
+
+    for code, y in table.loc[table["clients"].isna(), ["wijk", "year"]].itertuples(index=False):
+        if is_gemeente(code):
+            try:
+                one(code, int(y), category, model)
+            except WmoError as exc:
+                typer.echo(f"{code} {y}: {exc}", err=True)
 
 
 @app.command()

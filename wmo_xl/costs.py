@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -212,11 +213,14 @@ def category_clients(
 ) -> pd.DataFrame:
     """Clients per category and year for a gemeente (or wijk): jaar, categorie, clienten.
 
-    Every category is ``share x total``. For HbH the share is the model's own HbH forecast
-    divided by its total forecast over the wijken both models know (so suppressed or
-    missing wijken do not distort it); the national default applies where the HbH model
-    does not know the gemeente. ``categories`` limits the work to those (one Excel cell
-    needs one category; the HbH share costs two extra forecast tables).
+    Every category is ``share x total``. For HbH the share is the model's own HbH figure
+    divided by its total over the wijken both models know (so wijken only one model knows
+    do not distort it); the national default applies where the HbH model does not know the
+    gemeente. ``categories`` limits the work to those (one Excel cell needs one category).
+
+    A past year whose gemeente total or HbH figure is incomplete (wijken without a CBS value
+    carried more than 5% of the clients, see :meth:`FittedForecast.observed_gap`) raises
+    WmoError with that reason: a cost is never built on a partial sum.
     """
     shares = shares if shares is not None else load_category_shares()
     if categories is not None:
@@ -229,18 +233,25 @@ def category_clients(
     code = check_code(gemeente)
     total = forecast_table([code], years, "totaal", model).set_index("year")["clients"]
     hbh_share = _hbh_share(code, years, model) if "hbh" in shares else None
+    tot = get_bundle(model).models["totaal"]
     rows = []
     for year in years:
+        if pd.isna(total[year]):
+            raise WmoError(tot.observed_gap(code, year) or f"no total for {code} in {year}")
         for cat, share in shares.items():
             if cat == "hbh" and hbh_share is not None:
-                share = float(hbh_share[year])
+                share, why = hbh_share[year]
+                if why:
+                    raise WmoError(why)
             value = share * total[year]
             rows.append({"jaar": year, "categorie": cat, "clienten": float(value)})
     return pd.DataFrame(rows)
 
 
-def _hbh_share(code: str, years: list[int], model: str | Path | None) -> pd.Series | None:
-    """HbH / totaal forecast per year over the wijken of ``code`` known to both models."""
+def _hbh_share(code: str, years: list[int], model: str | Path | None) -> dict[int, tuple[float, str]] | None:
+    """Per year (HbH / totaal share, "") over the wijken of ``code`` both models know, or
+    (nan, reason) when either sum is an incomplete past year. None: the HbH model does not
+    know the code (the national default share applies)."""
     bundle = get_bundle(model)
     if "hbh" not in bundle.models:
         return None
@@ -249,10 +260,18 @@ def _hbh_share(code: str, years: list[int], model: str | Path | None) -> pd.Seri
     common = [w for w in wijken if w in hbh.index and w in tot.index]
     if not common:
         return None
-    h = forecast_table(common, years, "hbh", model).groupby("year")["clients"].sum(min_count=1)
-    t = forecast_table(common, years, "totaal", model).groupby("year")["clients"].sum(min_count=1)
-    share = (h / t).where(t > 0)
-    return None if share.isna().any() else share.clip(0, 1)
+    rows_h = np.array([hbh.index[w] for w in common])
+    rows_t = np.array([tot.index[w] for w in common])
+    out: dict[int, tuple[float, str]] = {}
+    for year in years:
+        h = hbh.cell_of_rows(code, rows_h, hbh.check_year(year))[0]
+        t = tot.cell_of_rows(code, rows_t, tot.check_year(year))[0]
+        if np.isnan(h) or np.isnan(t):
+            why = (hbh.observed_gap(code, year, rows_h) if np.isnan(h) else tot.observed_gap(code, year, rows_t))
+            out[year] = (float("nan"), f"HbH share of {code} in {year}: {why or 'no value'}")
+        else:
+            out[year] = (float(np.clip(h / t, 0, 1)) if t > 0 else 0.0, "")
+    return out
 
 
 def budget(

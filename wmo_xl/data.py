@@ -197,9 +197,16 @@ def load_hbh_yearly(path: str | Path) -> pd.DataFrame:
     """Yearly HbH clients per wijk, estimated from CBS half-year counts.
 
     CBS publishes HbH per wijk per half-year only. A person helped in both halves counts in
-    each, so the yearly number of persons lies between the larger half and the sum. The gemeente
-    yearly file gives the true yearly count; its ratio to the gemeente's second-half count
-    (about 1.1) scales each wijk's second half. Without that file the second half is used as is.
+    each, so the yearly number of persons lies between the larger half and the sum: the
+    larger of the published halves is a lower bound that stays right when a gemeente's count
+    changes within the year (Den Haag 2018: 4,160 clients in the year, 460 in the second
+    half). The gemeente yearly file gives the true yearly count; its national ratio to the
+    summed larger halves (about 1.08) scales each wijk. Without that file the larger half is
+    used as is. A wijk with both halves suppressed has no yearly value (missing, not 0).
+
+    Measured on the shared CBS files (604 gemeente-years): scaled larger half vs gemeente
+    yearly count, median error 1.3%, worst 23%; the former second-half-only estimate had the
+    same median but a worst case of 8x (Den Haag 2018). See docs/observed.md.
     """
     root = Path(path)
     files = sorted(root.glob(HBH_GLOB))
@@ -207,15 +214,30 @@ def load_hbh_yearly(path: str | Path) -> pd.DataFrame:
         return pd.DataFrame(columns=TIDY_COLUMNS + list(FEATURES))
     raw = pd.concat([pd.read_csv(f, low_memory=False) for f in files], ignore_index=True)
     half = raw["periodennum"].astype(str).str[-2:]
+    first = tidy(raw[half == "01"].reset_index(drop=True), category="hbh", source="HbH file")
     second = tidy(raw[half == "02"].reset_index(drop=True), category="hbh", source="HbH file")
-    factor = _hbh_year_factor(root, second)
-    second["clients"] = (second["clients"] * second["year"].map(factor).fillna(1.0) / 5).round() * 5
-    second["clients_per_1000"] = 1000.0 * second["clients"] / second["inhabitants"].where(second["inhabitants"] > 0)
-    return second
+    yearly = _larger_half(first, second)
+    factor = _hbh_year_factor(root, yearly)
+    yearly["clients"] = (yearly["clients"] * yearly["year"].map(factor).fillna(1.0) / 5).round() * 5
+    yearly["clients_per_1000"] = 1000.0 * yearly["clients"] / yearly["inhabitants"].where(yearly["inhabitants"] > 0)
+    return yearly
 
 
-def _hbh_year_factor(root: Path, second_half: pd.DataFrame) -> dict[int, float]:
-    """National ratio yearly HbH clients / second-half clients, per year (gemeente file)."""
+def _larger_half(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Per wijk and year the larger published half-year count, KWB features of the later half.
+
+    A wijk-year in only one half (the other suppressed or absent) keeps that half's count.
+    """
+    key = ["wijk", "year"]
+    both = pd.concat([second, first], ignore_index=True)  # second half first: its KWB row wins
+    larger = both.groupby(key)["clients"].max()  # NaN only when every half is missing
+    out = both.drop_duplicates(subset=key, keep="first").set_index(key)
+    out["clients"] = larger
+    return out.reset_index()[TIDY_COLUMNS + list(FEATURES)].sort_values(key).reset_index(drop=True)
+
+
+def _hbh_year_factor(root: Path, estimate: pd.DataFrame) -> dict[int, float]:
+    """National ratio yearly HbH clients / summed wijk estimate, per year (gemeente file)."""
     files = sorted(root.glob(GEMEENTE_HBH_GLOB))
     if not files:
         return {}
@@ -223,7 +245,7 @@ def _hbh_year_factor(root: Path, second_half: pd.DataFrame) -> dict[int, float]:
     g["year"] = _year_of(g["perioden"])
     g["gemeente"] = g["codering_regio"].str.strip()
     yearly = g.groupby(["gemeente", "year"])["wmoclienten"].sum(min_count=1)
-    half = second_half.groupby(["gemeente", "year"])["clients"].sum(min_count=1)
+    half = estimate.groupby(["gemeente", "year"])["clients"].sum(min_count=1)
     both = pd.concat([yearly.rename("y"), half.rename("h")], axis=1).dropna()
     both = both[both["h"] > 0]
     return (both.groupby(level="year")["y"].sum() / both.groupby(level="year")["h"].sum()).to_dict()

@@ -24,6 +24,10 @@ from .errors import ModelIntegrityError, WmoError
 #: log(clients + OFFSET) is the modelling scale: counts are multiples of 5 and may be 0.
 OFFSET = 5.0
 
+#: An observed sum over several wijken is given only when the wijken without a CBS value that
+#: year carried at most this share of the clients (see :meth:`FittedForecast.observed_gap`).
+MAX_MISSING_SHARE = 0.05
+
 _ARRAYS = ("codes", "gemeente", "inhabitants", "last_year", "mean", "lower", "upper", "observed")
 _INTS = ("origin", "first_year", "max_horizon")
 _FLOATS = ("var_year", "var_noise", "var_gemeente_year", "q_low", "q_high")
@@ -145,11 +149,61 @@ class FittedForecast:
                 return float(self.mean[i, h - 1]), float(self.lower[i, h - 1]), float(self.upper[i, h - 1])
             return self.gemeente_interval(rows, h)
         values = self.observed[rows, year - self.first_year]
-        values = values[~np.isnan(values)]
-        if not len(values):
+        present = values[~np.isnan(values)]
+        if not len(present) or (len(present) < len(values) and self._missing_share(rows, year) > MAX_MISSING_SHARE):
             return (float("nan"),) * 3
-        total = float(sum(values.tolist()))
+        total = float(sum(present.tolist()))
         return total, total, total
+
+    def _reference(self, row: int, year: int) -> float:
+        """A wijk's size when it has no CBS value in ``year``: its count in the nearest
+        observed year (the larger one on a tie), else the model's first forecast year."""
+        seen = np.flatnonzero(~np.isnan(self.observed[row]))
+        if not len(seen):
+            first = float(self.mean[row, 0])
+            return first if np.isfinite(first) else 0.0
+        k = year - self.first_year
+        dist = np.abs(seen - k)
+        nearest = seen[dist == dist.min()]
+        return float(np.max(self.observed[row, nearest]))
+
+    def _missing_share(self, rows: np.ndarray, year: int) -> float:
+        """Estimated share of the clients of ``rows`` in ``year`` held by wijken without a value."""
+        values = self.observed[rows, year - self.first_year]
+        gap = sum(self._reference(int(r), year) for r in rows[np.isnan(values)])
+        known = float(np.nansum(values))
+        return gap / (gap + known) if gap + known > 0 else 0.0
+
+    def cell_of_rows(self, code: str, rows: np.ndarray, year: int) -> tuple[float, float, float]:
+        """(clients, lower, upper) of the sum of some rows of ``code`` (checked year), with the
+        same completeness rule as :meth:`cell` for past years."""
+        self.check_year(year)
+        return self._cell(code, np.asarray(rows, dtype=int), year)
+
+    def observed_gap(self, code: str, year: int, rows: np.ndarray | None = None) -> str:
+        """Why a past year of ``code`` (or of some of its ``rows``) has no value; "" if it has one.
+
+        The rule for a sum of wijken (a gemeente): CBS suppresses small counts and wijken
+        come and go, so some wijken may lack a value in a year. The sum of the others is
+        given as the gemeente's count only when the missing wijken carried at most
+        ``MAX_MISSING_SHARE`` (5%) of the clients, judged by each missing wijk's count in its
+        nearest observed year (or the model's estimate for a wijk never observed). Otherwise
+        the figure is missing, never a partial sum shown as the whole.
+        """
+        rows = self.rows(code) if rows is None else np.asarray(rows, dtype=int)
+        k = self.check_year(year) - self.first_year
+        if k >= self.observed.shape[1]:
+            return ""
+        values = self.observed[rows, k]
+        missing = int(np.isnan(values).sum())
+        if missing == len(values):
+            return f"no CBS value for {code} in {year} (suppressed or not in that year's table)"
+        share = self._missing_share(rows, year) if missing else 0.0
+        if share <= MAX_MISSING_SHARE:
+            return ""
+        return (f"incomplete: {missing} of {len(values)} wijken have no CBS value in {year} "
+                f"(about {share:.0%} of {code}'s clients in their nearest observed year): "
+                f"no count for {code} in {year}")
 
     def grid(self, codes: list[str], years: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Clients, lower and upper (codes x years); a wijk grid is vectorised, gemeenten summed."""

@@ -3,6 +3,11 @@
 Both read the cached bundle (see :mod:`wmo_xl.bundle`) and never touch disk after the first
 call; the queries themselves are methods of :class:`~wmo_xl.fitted.FittedForecast`. A gemeente code stands for the sum of its wijken known to the model. Years up to the
 model's origin return the CBS value (lower = upper = value); later years the forecast.
+
+A gemeente's past year is the sum of its wijken's CBS values only when the wijken without a
+value carried at most 5% of its clients (:meth:`FittedForecast.observed_gap`); otherwise it is
+missing (``forecast`` raises ``incomplete: k of n wijken have no CBS value in YEAR``,
+``forecast_table`` gives NaN), never a partial sum shown as the gemeente's count.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ def forecast(wijk: str, year: int, category: str = "totaal", model: str | Path |
     """Wmo clients of a wijk or gemeente in ``year`` (observed value for past years).
 
     Raises WmoError for an unknown code, category or a year out of range, and for a past
-    year without a published value (CBS suppressed it or the wijk did not exist then).
+    year without a published value (CBS suppressed it or the wijk did not exist then), or a
+    gemeente whose wijken lack values for more than 5% of its clients that year.
     """
     q: ForecastQuery = query(wijk, year, category)
     fc = _model(q.category, model)
@@ -43,7 +49,7 @@ def forecast(wijk: str, year: int, category: str = "totaal", model: str | Path |
         _refuse_ended(fc, q.code)
     value = fc.clients(q.code, q.year)
     if np.isnan(value):
-        raise WmoError(f"no CBS value for {q.code} in {q.year} (suppressed or not in that year's table)")
+        raise WmoError(fc.observed_gap(q.code, q.year) or f"no value for {q.code} in {q.year}")
     return value
 
 
@@ -55,7 +61,7 @@ def forecast_interval(wijk: str, year: int, category: str = "totaal", model: str
         _refuse_ended(fc, q.code)
     _, lower, upper = fc.cell(q.code, q.year)
     if np.isnan(lower):
-        raise WmoError(f"no CBS value for {q.code} in {q.year} (suppressed or not in that year's table)")
+        raise WmoError(fc.observed_gap(q.code, q.year) or f"no value for {q.code} in {q.year}")
     return lower, upper
 
 
@@ -127,8 +133,10 @@ def forecast_table(
     """Long table ``wijk, year, category, clients, lower, upper`` for every code x year.
 
     ``wijken=None`` means every wijk the model knows. Past years without a CBS value give NaN,
-    as do later years of wijken whose gemeente was merged away (:func:`ended_gemeenten`);
-    naming such a code explicitly is refused with the reason.
+    ``wijken=None`` means every wijk the model knows. Past years without a CBS value give NaN,
+    and so does a gemeente's past year whose wijken lack values for more than 5% of its
+    clients (``forecast`` gives the reason), and later years of wijken whose gemeente was
+    merged away (:func:`ended_gemeenten`); naming such a code explicitly is refused with the reason.
     """
     yq = years_query(_as_list(years), category)
     year_list, cat = yq.years, yq.category

@@ -57,7 +57,8 @@ def model_card(manifest: dict[str, Any], table: str) -> str:
 **What it does.** Forecasts the number of Wmo clients (persons with at least one Wmo
 maatwerkarrangement in a year, category `totaal`) and of hulp-bij-het-huishouden clients
 (`hbh`) per CBS wijk, 1 to 10 years after the last observed year ({years['totaal'][-1]}), with an
-80% prediction interval. Gemeente figures are sums of their wijken. Forecasts are
+80% prediction interval. Gemeente figures are sums of their wijken; a past year only when the
+wijken without a CBS value held at most 5% of its clients (docs/observed.md). Forecasts are
 "bij ongewijzigd beleid": policy as in the training years.
 
 **How.** From each wijk's last observed count, the model adds: growth from cohort ageing of
@@ -70,7 +71,8 @@ residuals of those pairs. Estimator: `wmo_xl.model.WmoForecaster` (fit/predict).
 **Data.** {PROVENANCE['publisher']}; licence {PROVENANCE['licence']}. {PROVENANCE['attribution']}
 Tables: Wmo-clienten per wijk {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['wmo_clients_per_wijk'].items())};
 KWB {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['kerncijfers_wijken_en_buurten'].items())};
-HbH per wijk per half-year {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['wmo_hbh_per_wijk_halfyear'].items())}.
+HbH per wijk per half-year {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['wmo_hbh_per_wijk_halfyear'].items())}
+(yearly HbH per wijk = the larger half, scaled to CBS's gemeente yearly counts).
 Training years: totaal {years['totaal']}, hbh {years.get('hbh', [])}. Wijk codes are those of their
 CBS year; the bundle holds per wijk only what prediction needs (last counts, inhabitants,
 precomputed forecast paths).

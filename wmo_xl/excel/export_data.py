@@ -129,14 +129,29 @@ def _shares(gemeente: str, years: list[int], first_all: int, total: list[float],
     shown = [y for y in years if y >= first_all]
     if not shown:
         return out
-    cc = category_clients(gemeente, shown, model=model).set_index(["jaar", "categorie"])["clienten"]
-    for y in shown:
+    usable = [y for y in shown if np.isfinite(total[years.index(y)]) and total[years.index(y)] > 0]
+    if not usable:
+        return out
+    try:  # the usual case in one call; year by year only when some year is incomplete
+        cc = category_clients(gemeente, usable, model=model).set_index(["jaar", "categorie"])["clienten"]
+        for y in usable:
+            for c in cats:
+                out[(gemeente, c)][years.index(y)] = float(cc[(y, c)]) / total[years.index(y)]
+        return out
+    except WmoError:
+        pass
+    for y in usable:
         j = years.index(y)
         t = total[j]
-        if not np.isfinite(t) or t <= 0:
-            continue
-        for c in cats:
-            out[(gemeente, c)][j] = float(cc[(y, c)]) / t
+        # an incomplete past HbH figure leaves only the HbH share NaN ("." -> #N/A in the file)
+        for group in (cats, [c for c in cats if c != "hbh"]):
+            try:
+                cc = category_clients(gemeente, [y], model=model, categories=group).set_index("categorie")["clienten"]
+            except WmoError:
+                continue
+            for c in group:
+                out[(gemeente, c)][j] = float(cc[c]) / t
+            break
     return out
 
 

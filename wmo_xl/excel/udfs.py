@@ -225,7 +225,8 @@ def wmo_forecast_table(wijken, years, category=None):  # no annotations: see mod
     """
     import numpy as np
 
-    from ..forecast import forecast_table
+    from ..codes import is_gemeente
+    from ..forecast import forecast, forecast_table
     from ..schemas import years_query
 
     codes, year_cells = _trimmed(vector(wijken, "wijken")), _trimmed(vector(years, "years"))
@@ -249,7 +250,18 @@ def wmo_forecast_table(wijken, years, category=None):  # no annotations: see mod
         table = forecast_table([codes[i] for i in rows], [y for _, y in shown], q.category, model=model)
         values = table["clients"].to_numpy(dtype=float).reshape(len(rows), len(shown))
         grid[np.ix_(rows, [j for j, _ in shown])] = values
-    return np.where(np.isnan(grid), None, grid).tolist()
+    out: list[list[Any]] = np.where(np.isnan(grid), None, grid).tolist()
+    # a gemeente's past year with too many wijken without a CBS value: the reason, not a blank
+    for i, code in zip(rows, table["wijk"].iloc[::len(shown)] if shown else []):
+        if not is_gemeente(code):
+            continue
+        for j, y in shown:
+            if out[i][j] is None:
+                try:
+                    forecast(code, y, q.category, model=model)
+                except WmoError as exc:
+                    out[i][j] = _message(exc)
+    return out
 
 
 def _trimmed(cells: list[Any]) -> list[Any]:
@@ -384,10 +396,14 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
             if y < first:  # before the category's first data year (HbH: 2017): empty, not an error
                 col: list[Any] = [None] * (3 + len(wijken))
             else:
-                lo, hi = forecast_interval(code, y, q.category, model=model)
                 values = forecast_table(wijken, [y], q.category, model=model)["clients"].tolist()
-                col = [forecast(code, y, q.category, model=model), lo, hi] + [None if v != v else float(v) for v in values]
-                col[:3] = [None if v != v else float(v) for v in col[:3]]
+                cells = [None if v != v else float(v) for v in values]
+                try:
+                    lo, hi = forecast_interval(code, y, q.category, model=model)
+                    col = [forecast(code, y, q.category, model=model), lo, hi] + cells
+                except WmoError as exc:  # e.g. an incomplete past year: the wijken stay, the total says why
+                    col = [_message(exc)] * 3 + cells
+                col[:3] = [v if isinstance(v, str) or v == v else None for v in col[:3]]
         except WmoError as exc:
             col = [_message(exc)] * (3 + len(wijken))
         for i in range(3):
