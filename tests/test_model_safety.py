@@ -201,10 +201,21 @@ def test_merged_away_gemeente_says_so() -> None:
     assert wmo_xl.forecast("GM1667", 2020, model=national) > 0  # no 2018 figures, but still a gemeente
 
 
-def test_shipped_gemeente_list_is_that_of_kwb_2024(shared_dir: Path) -> None:
+def test_shipped_gemeente_lists_are_those_of_the_cbs_files(shared_dir: Path) -> None:
+    from wmo_xl.gemeenten import known_gemeenten
+
     kwb = pd.read_csv(shared_dir / "kwb_2024_85984NED_gemeente_wijk_basis.csv", dtype=str)
     assert current_gemeenten() == frozenset(kwb.loc[kwb["niveau"] == "gemeente", "code"].str.strip())
     assert len(current_gemeenten()) == 342
+    wmo = pd.read_csv(shared_dir / "wijk_wmo_totaal_jaar_2015_2018_met_kwb.csv", usecols=["codering_regio"], dtype=str)
+    old = {"GM" + c.strip()[2:6] for c in wmo["codering_regio"] if c.strip().startswith("WK")}
+    assert known_gemeenten() == frozenset(old) | current_gemeenten()
+
+
+def test_a_code_cbs_never_had_is_not_called_merged() -> None:
+    from wmo_xl.gemeenten import merged_away
+
+    assert merged_away("GM0007") and not merged_away("GM0518") and not merged_away("GM0101")  # GM0101: no CBS code
 
 
 def test_a_gemeente_formed_after_the_model_can_retrain(active_bundle, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from .bundle import get_bundle
 from .codes import check_code, gemeente_of, is_gemeente
 from .errors import WmoError
 from .fitted import FittedForecast
-from .gemeenten import ended_message, still_exists
+from .gemeenten import ended_message, merged_away
 from .schemas import ForecastQuery, query, years_query
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ def ended_gemeenten(fc: FittedForecast) -> dict[str, int | None]:
     """Gemeenten of the model merged away before its last data year -> their last CBS year.
 
     Certain only when both hold: CBS has no figures for the gemeente in the model's origin
-    year, and its code is not among the gemeenten of 2024 (wmo_xl.gemeenten). A gemeente
+    year, and its code, a CBS code of 2015-2018, is not among the gemeenten of 2024
+    (:func:`wmo_xl.gemeenten.merged_away`). A gemeente
     that merged after the origin year still has a full history and is forecast as the area
     it was. Computed once per model.
     """
@@ -82,7 +83,7 @@ def ended_gemeenten(fc: FittedForecast) -> dict[str, int | None]:
         for g, rows in fc.gemeente_rows.items():
             last = fc.last_year[rows]
             seen = int(np.nanmax(last)) if np.isfinite(last).any() else None
-            if (seen is None or seen < fc.origin) and not still_exists(g):
+            if (seen is None or seen < fc.origin) and merged_away(g):
                 found[g] = seen
         _ended_cache[fc] = found
     return found
