@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wmo_xl.costs import Scenario, budget, cost, cost_views, load_scenario, scenario_cost, summarize
 from wmo_xl.errors import WmoError
@@ -108,6 +110,28 @@ def test_dutch_decimal_comma_and_stop_at_empty_row() -> None:
     assert len(m.rows) == 1 and m.rows[0].prijs == pytest.approx(32.40)
 
 
+@pytest.mark.parametrize("text", ["3.000", "3,000", "\u20ac 3.000", "12.500.000", "1,234.50"])
+def test_price_text_with_uncertain_separators_is_refused_not_guessed(text: str) -> None:
+    # '3.000' is 3000 to a Dutch controller; reading it as 3.0 would make every total 1000x too low
+    with pytest.raises(WmoError, match=r"row 1, column prijs: .*not certain"):
+        menu_from_rows(_rows(prijs=text))
+
+
+@given(st.integers(min_value=1000, max_value=10**9), st.sampled_from([".", ","]))
+def test_grouped_thousands_never_read_as_a_smaller_number(n: int, sep: str) -> None:
+    text = f"{n:,}".replace(",", sep)
+    try:
+        value = menu_from_rows(_rows(prijs=text)).rows[0].prijs
+    except WmoError:
+        return
+    assert value == n
+
+
+@pytest.mark.parametrize(("text", "value"), [("1.234,50", 1234.5), ("3.000,00", 3000.0), ("32,40", 32.4), ("32.40", 32.4), ("0,045", 0.045)])
+def test_certain_dutch_and_plain_notations_are_read(text: str, value: float) -> None:
+    assert menu_from_rows(_rows(prijs=text)).rows[0].prijs == pytest.approx(value)
+
+
 def test_default_menu_covers_required_services_with_sources() -> None:
     m = load_menu()
     df = m.to_frame()
@@ -178,3 +202,15 @@ def test_budget_and_summary(active_bundle) -> None:  # type: ignore[no-untyped-d
     assert tot == pytest.approx(detail[detail["jaar"] == 2026]["basis"].sum())
     subs = base[base["niveau"] == "subtotaal"]["2026"].sum()
     assert subs == pytest.approx(tot)
+
+
+@pytest.mark.parametrize(("text", "value"), [("0,05", 0.05), ("0.05", 0.05), (" 0,5 ", 0.5)])
+def test_scenario_reads_dutch_decimal_text(text: str, value: float) -> None:
+    assert Scenario(hbh_extra_clienten=text).hbh_extra_clienten == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["1.000", "1,000", "2,500.5"])
+def test_scenario_refuses_uncertain_number_text(text: str) -> None:
+    # '1.000' was read as 1.0 (+100% HbH clients) although a Dutch reader sees 1000
+    with pytest.raises(ValueError, match="not certain"):
+        Scenario(substitutie_kostenfactor=text)

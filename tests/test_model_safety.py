@@ -244,7 +244,7 @@ def test_data_sheet_header_naming_a_column_twice(header, cells, message) -> None
 
 
 @pytest.mark.parametrize(("clienten", "expected"), [
-    ("1.490", "ambiguous"), ("1.490,0", 1490.0), ("1490", 1490.0), (True, "empty count"), ("1e300", "not a number"),
+    ("1.490", "not certain"), ("1.490,0", 1490.0), ("1490", 1490.0), (True, "empty count"), ("1e300", "not a number"),
     (1e300, "outside"), (-3, "negative"), (".", "suppressed"), ("x", "suppressed"), (12.5, 12.5),
 ])
 def test_data_sheet_counts_follow_the_one_rule(clienten, expected) -> None:  # type: ignore[no-untyped-def]

@@ -169,3 +169,18 @@ def test_poisoned_sum_is_a_message_exactly_when_a_figure_fails(values: list[obje
         assert isinstance(out, str) and out.startswith("#WMO! total incomplete: ")
     else:
         assert out == pytest.approx(sum(v for v in values if v is not None))
+
+
+@pytest.mark.parametrize("row", [1, 2])
+def test_a_bad_price_fails_only_its_own_service_and_the_totals_even_in_the_first_row(active_bundle, menu_range, row) -> None:  # type: ignore[no-untyped-def]
+    prijs = menu_range[0].index("prijs")
+    bad = [list(r) for r in menu_range]
+    bad[row][prijs] = "abc"
+    dienst, other = bad[row][0], bad[3 - row][0]
+    block = udfs.wmo_budget("GM0202", [[2019, 2020]], bad)
+    by_label = {r[0]: r for r in block if isinstance(r[0], str)}
+    assert all(udfs.is_message(v) and dienst in v for v in by_label[dienst][2:] if v not in ("", None))
+    assert any(isinstance(v, float) for v in by_label[other][2:])  # the neighbour keeps its euros
+    totals = [r for label, r in by_label.items() if label.startswith(("Subtotaal hbh", "Totaal"))]
+    assert totals and all(udfs.is_message(v) for r in totals for v in r[2:] if v not in ("", None))
+    assert not any(isinstance(v, float) for r in totals for v in r[2:])

@@ -8,14 +8,15 @@ message names the field, the value and what is accepted. docs/inputs.md has the 
 Numbers written as text (the Dutch way or the English way):
 
 * ``1490``, ``-3``, ``32,40``, ``32.40``, ``0.125``, ``0,125``: plain, one decimal mark.
-* ``1.234.567`` / ``1,234,567`` / ``1 234 567``: repeated marks are thousands groups.
-* ``1.234,56`` / ``1,234.56``: both marks; the last one is the decimal mark, the other must
-  group by three.
+* ``1.234,56``: Dutch, dots grouping thousands and a decimal comma.
 * ``1.490``, ``8.000``, ``1,234``: one mark followed by exactly three digits could be a
-  thousands group (Dutch 1490) or a decimal mark (English 1.49). Refused as ambiguous; the
-  message says how to write either meaning. This is the only place where the two habits
-  disagree, and a wrong guess would be a silently wrong number (a factor 1000).
-* ``€``, spaces and a trailing ``%`` (only where a share is asked: ``5%`` = 0.05) are allowed.
+  thousands group (Dutch 1490) or a decimal mark (English 1.49); ``12.500.000`` and
+  ``1,234.56`` carry thousands separators too. All refused as not certain (a wrong guess is
+  a factor 1000); the message says how to write the number. In a CSV whose other numbers
+  settle the decimal mark (``32,40`` or ``2.25`` elsewhere in the file, see
+  :func:`decimal_mark`) the other mark is read as thousands.
+* ``€``, spaces (``1 490``) and a trailing ``%`` (only where a share is asked: ``5%`` = 0.05)
+  are allowed.
 * TRUE/FALSE, dates, NaN, infinity, ``1e3`` and anything else are refused.
 """
 
@@ -105,16 +106,25 @@ def number_from_text(text: str, field: str = "value", where: str = "", *, percen
             if decimal is not None:
                 return float(f"{sign}{whole}.{frac}" if mark == decimal else f"{sign}{whole}{frac}") * scale
             suggestion = f"{whole},{frac.rstrip('0') or '0'}" if frac.endswith("0") else f"{whole},{frac}0"
-            raise _fail(label, f"{describe(text)} is ambiguous (thousands or decimals?): write {sign}{whole}{frac} "
+            raise _fail(label, f"{describe(text)} is not certain (thousands or decimals?): write {sign}{whole}{frac} "
                         f"for the whole number, or {sign}{suggestion} for the decimal number")
         if decimal is not None and mark != decimal:
             raise _fail(label, f"{describe(text)} uses {mark!r} as decimal mark, but this file uses {decimal!r}")
         return float(f"{sign}{whole or '0'}.{frac}") * scale
-    if _GROUPED.match(s):
-        return float(re.sub(r"[.,]", "", s)) * scale
-    if _GROUPED_DECIMAL.match(s):
+    if _GROUPED.match(s):  # '12.500.000': thousands only where the file's decimal mark is the other one
+        mark = "." if "." in s else ","
+        if decimal is not None and mark != decimal:
+            return float(re.sub(r"[.,]", "", s)) * scale
+        raise _fail(label, f"{describe(text)} is not certain (thousands separators): write it without them, "
+                    f"e.g. {re.sub(r'[.,]', '', s)}")
+    if _GROUPED_DECIMAL.match(s):  # '1.234,56' is Dutch; '1,234.56' only in a file that uses decimal dots
         cut = max(s.rfind("."), s.rfind(","))
-        return float(re.sub(r"[.,]", "", s[:cut]) + "." + s[cut + 1:]) * scale
+        mark = s[cut]
+        if (decimal is None and mark == ",") or mark == decimal:
+            return float(re.sub(r"[.,]", "", s[:cut]) + "." + s[cut + 1:]) * scale
+        plain = re.sub(r"[.,]", "", s[:cut])
+        raise _fail(label, f"{describe(text)} is not certain (English or Dutch notation?): write {plain},{s[cut + 1:]} "
+                    "without thousands separators")
     raise _fail(label, f"{describe(text)} is not a number: give a number like 1490 or 32,40")
 
 

@@ -30,7 +30,6 @@ COLUMNS: list[str] = [
 OPTIONAL_COLUMNS = ["bron"]
 CATEGORIES = ("hbh", "begeleiding", "dagbesteding", "hulpmiddelen", "vervoer", "wonen")
 
-
 def _decimal(info: ValidationInfo) -> str | None:
     """The decimal mark of the file the row comes from (None for cells typed in Excel)."""
     return (info.context or {}).get("decimal") if info is not None else None
@@ -146,6 +145,16 @@ def nothing_below(values: Sequence[Sequence[object]], empty: int, source: str) -
                            "remove the empty row")
 
 
+def menu_header(row: Sequence[object], *, source: str = "menukaart") -> list[str]:
+    """The header row's column names (lower case), or an error naming lacking or doubled columns."""
+    header = [str(h).strip().lower() if h is not None else "" for h in row]
+    no_duplicates(header, f"{source}: column")
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
+    return header
+
+
 def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart", decimal: str | None = None) -> Menu:
     """Validate a header-first 2-D list (an Excel range); rows stop at the first empty row.
 
@@ -154,11 +163,7 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
     """
     if not values or not isinstance(values[0], (list, tuple)):
         raise WmoError(f"{source} is empty: pass the Menukaart range with its header row")
-    header = [str(h).strip().lower() if h is not None else "" for h in values[0]]
-    no_duplicates(header, f"{source}: column")
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
+    header = menu_header(values[0], source=source)
     pos = {c: header.index(c) for c in COLUMNS + OPTIONAL_COLUMNS if c in header}
     rows: list[MenuRow] = []
     seen: set[str] = set()

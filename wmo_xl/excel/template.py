@@ -521,7 +521,7 @@ def _menukaart(wb: Any, ws: Any, st: _Styles) -> list[Any]:
     ws.set_column("K:K", 9, pct)
     ws.set_column("L:L", 70, st.note_nowrap)
     end = first_row + MENU_ROWS
-    wb.define_name("Menukaart", f"=Menukaart!$A${first_row + 1}:${xl_col_to_name(len(cols) - 1)}${end}")
+    wb.define_name(C.MENU_NAME, f"={C.MENUKAART}!$A${first_row + 1}:${xl_col_to_name(len(cols) - 1)}${end}")
     ws.write_string(first_row + len(data) + 2, 0,
                     "Nieuwe dienst? Voeg een regel toe direct onder de tabel (de naam Menukaart loopt tot en met rij "
                     f"{end}) en neem de dienst op in het blad Budget.", st.note)

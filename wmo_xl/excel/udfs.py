@@ -432,13 +432,12 @@ class _MenuLine:
 def _menu_lines(menu: Any) -> list[_MenuLine]:
     """Every menukaart row until the first empty one, each parsed on its own, so one bad
     price fails only its own service (and every total that contains it)."""
-    from ..menukaart import menu_from_rows, nothing_below
+    from ..menukaart import menu_from_rows, menu_header, nothing_below
 
     rows = _rows(menu)
     if not rows or not _flat(rows[:1]):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    menu_from_rows(rows[:2])  # header check with a clear message (lacking columns, a column twice)
-    header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]
+    header = menu_header(rows[0])  # the header only (lacking columns, a column twice): a bad first row fails its own service
     pos_d, pos_c = header.index("dienst"), header.index("categorie")
     lines: list[_MenuLine] = []
     seen: set[str] = set()
