@@ -7,6 +7,13 @@ matched after lower-casing and dropping the numeric ``_NN`` suffix and punctuati
 mapping below holds for every KWB year.
 
 Suppressed counts (CBS prints ``.``) are missing, never 0.
+
+This module is the one dtype boundary of the core. Whatever pandas version, string storage
+(Python or pyarrow) or nullable dtype (``Float64``, ``Int64``, ``ArrowDtype``) the caller's
+environment hands out, what leaves :func:`tidy`, :func:`combine` and :func:`plain` has plain
+NumPy columns: ``year`` int64, every number float64 with NaN for missing, and codes and names
+as Python ``str`` in object columns. The model and everything after it can then use
+``to_numpy()``, ``np.log`` and ``map`` without caring which pandas produced the frame.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from .codes import gemeente_of
 from .csvfiles import check_counts, numeric_frame, read_table
@@ -85,11 +93,31 @@ def _find_column(columns: Iterable[object], accepted: Sequence[str]) -> object |
 
 
 def to_number(series: pd.Series) -> pd.Series:
-    """CBS text to float: '.', '', 'x' and other non-numbers become NaN (suppressed, not 0)."""
-    if series.dtype.kind in "fiu":
-        return series.astype(float)
-    text = series.astype("string").str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype(float)
+    """CBS text to float64: '.', '', 'x' and other non-numbers become NaN (suppressed, not 0).
+
+    Nullable (``Float64``, ``Int64``) and Arrow-backed numbers come out as plain float64 with
+    NaN for missing; text (Python or pyarrow strings, objects) is parsed with a decimal comma
+    read as a point.
+    """
+    dtype = series.dtype
+    if is_numeric_dtype(dtype) and not is_bool_dtype(dtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        cells = series.to_numpy(dtype=object, na_value=None)
+        text = pd.Series([None if v is None else str(v).strip().replace(",", ".") for v in cells], dtype=object)
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(values, index=series.index, name=series.name, dtype="float64")
+
+
+def to_text(series: pd.Series) -> pd.Series:
+    """Codes and names as Python ``str`` (stripped) in an object column; missing is NaN.
+
+    Object, not pandas' ``string``/``str`` dtypes: their missing value (``pd.NA``) and their
+    Arrow-backed results of ``map`` and arithmetic would leak into the model's arrays.
+    """
+    cells = series.to_numpy(dtype=object, na_value=None)
+    values = np.array([np.nan if v is None else str(v).strip() for v in cells], dtype=object)
+    return pd.Series(values, index=series.index, name=series.name, dtype=object)
 
 
 def _year_of(series: pd.Series) -> pd.Series:
@@ -107,9 +135,49 @@ def category_of(value: object) -> str:
     return _CATEGORY_ALIASES[key]
 
 
+#: Columns :func:`plain` keeps as text (Python ``str``) and as whole numbers (int64).
+TEXT_COLUMNS = ("wijk", "gemeente", "gemeentenaam", "category")
+INT_COLUMNS = ("year", "row")
+
+
+def plain(df: pd.DataFrame) -> pd.DataFrame:
+    """The dtype boundary: a copy of ``df`` with plain NumPy columns, whatever made it.
+
+    Text columns (:data:`TEXT_COLUMNS`) become object columns of ``str``, :data:`INT_COLUMNS`
+    int64 (float64 if a value is missing), every other column float64 with NaN for missing.
+    Tables from pandas 2 or 3, with Python or pyarrow strings, nullable or Arrow dtypes, all
+    give the same frame, so nothing downstream needs to care.
+    """
+    out = {}
+    for col in df.columns:
+        if col in TEXT_COLUMNS:
+            out[col] = to_text(df[col])
+        else:
+            values = to_number(df[col])
+            if col in INT_COLUMNS and values.notna().all():
+                values = values.astype("int64")
+            out[col] = values
+    return pd.DataFrame(out, index=df.index, columns=df.columns)
+
+
+def _unsuppress_zero(clients: pd.Series, per1000: pd.Series | None) -> pd.Series:
+    """A count of 0 without a per-1000 figure beside it is a suppressed count: NaN.
+
+    CBS rounds counts to 5 and suppresses small ones (``.``), and publishes a per-1000 rate
+    with every count it shows. The shared wijk file (JADS copy of the CBS tables) stores the
+    suppressed counts of 2015-2017 as 0 with an empty rate (96 / 149 / 201 rows, see
+    ``SOURCES.md``), and those of 2018 as empty. So a 0 whose rate is empty (or whose table
+    has no rate column) is read as missing; a 0 with a rate of 0 beside it stays 0.
+    """
+    rate_missing = per1000.isna() if per1000 is not None else pd.Series(True, index=clients.index)
+    return clients.mask((clients == 0) & rate_missing)
+
+
 def tidy(raw: pd.DataFrame, *, source: str = "table", category: str | None = None) -> pd.DataFrame:
     """Turn a CBS-style table into the tidy wijk x year table (wijk rows only).
 
+    Suppressed counts are NaN: CBS's ``.`` and the 0 that the shared file stores for them
+    (:func:`_unsuppress_zero`). Columns leave through :func:`plain` (the dtype boundary).
     Raises WmoError naming the missing columns when the table lacks a code, year or count.
     """
     cols = {k: _find_column(raw.columns, v) for k, v in _KEYS.items()}
@@ -121,27 +189,31 @@ def tidy(raw: pd.DataFrame, *, source: str = "table", category: str | None = Non
             "(codering_regio/wijk), a year (perioden/jaar) and a count (wmoclienten/clienten)"
         )
     out = pd.DataFrame(index=raw.index)
-    out["wijk"] = raw[cols["code"]].astype("string").str.strip().str.upper()
+    out["wijk"] = to_text(raw[cols["code"]]).str.upper()
     out["year"] = _year_of(raw[cols["year"]])
     out = out[out["wijk"].str.match(r"^WK\d{6}$", na=False) & out["year"].notna()].copy()
     raw = raw.loc[out.index]
     out["gemeente"] = out["wijk"].map(gemeente_of)
-    out["gemeentenaam"] = raw[cols["gemeentenaam"]].astype("string") if cols["gemeentenaam"] is not None else pd.NA
+    out["gemeentenaam"] = to_text(raw[cols["gemeentenaam"]]) if cols["gemeentenaam"] is not None else np.nan
     if category is not None:
         out["category"] = category
     elif cols["category"] is not None:
         out["category"] = raw[cols["category"]].map(category_of)
     else:
         out["category"] = "totaal"
-    out["clients"] = to_number(raw[cols["clients"]])
+    per1000 = to_number(raw[cols["clients_per_1000"]]) if cols["clients_per_1000"] is not None else None
+    out["clients"] = _unsuppress_zero(to_number(raw[cols["clients"]]), per1000)
     for canon, cbs in FEATURES.items():
         col = inh if canon == "inhabitants" else _find_column(raw.columns, (cbs, canon))
         out[canon] = to_number(raw[col]) if col is not None else np.nan
-    per1000 = cols["clients_per_1000"]
     computed = 1000.0 * out["clients"] / out["inhabitants"].where(out["inhabitants"] > 0)
-    out["clients_per_1000"] = to_number(raw[per1000]).fillna(computed) if per1000 is not None else computed
-    out["year"] = out["year"].astype(int)
-    return out[TIDY_COLUMNS + list(FEATURES)].reset_index(drop=True)
+    if per1000 is None:
+        out["clients_per_1000"] = computed
+    else:
+        # a rate of 0 beside a positive count (4 rows of 2015 in the shared file) is no rate
+        rate = per1000.mask((per1000 == 0) & (out["clients"] > 0))
+        out["clients_per_1000"] = rate.where(out["clients"].notna()).fillna(computed)
+    return plain(out[TIDY_COLUMNS + list(FEATURES)].reset_index(drop=True))
 
 
 def read_csvs(paths: Sequence[str | Path], *, required: Sequence[str] = REQUIRED_CBS) -> pd.DataFrame:
@@ -155,7 +227,8 @@ def read_csvs(paths: Sequence[str | Path], *, required: Sequence[str] = REQUIRED
         norm = {normalize_name(c) for c in raw.columns}
         lacking = [c for c in required if normalize_name(c) not in norm]
         if lacking:
-            raise WmoError(f"{path.name} lacks column(s) {', '.join(lacking)}: needs {', '.join(required)}")
+            found = ", ".join(map(str, raw.columns[:6])) + (", ..." if len(raw.columns) > 6 else "")
+            raise WmoError(f"{path.name} lacks column(s) {', '.join(lacking)}: needs {', '.join(required)} (found {found})")
         frame = tidy(raw, source=path.name)
         check_counts(frame, ("clients", "inhabitants"), path.name)
         frames.append(frame)
@@ -166,9 +239,9 @@ def read_csvs(paths: Sequence[str | Path], *, required: Sequence[str] = REQUIRED
 
 def combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Stack tidy tables; a later frame wins for the same wijk, year and category."""
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.concat([plain(f) for f in frames], ignore_index=True)
     df = df.drop_duplicates(subset=["wijk", "year", "category"], keep="last")
-    return df.sort_values(["category", "wijk", "year"]).reset_index(drop=True)
+    return plain(df.sort_values(["category", "wijk", "year"]).reset_index(drop=True))
 
 
 TOTAAL_GLOB = "wijk_wmo_totaal_jaar_*_met_kwb.csv"
@@ -242,8 +315,9 @@ def _hbh_year_factor(root: Path, estimate: pd.DataFrame) -> dict[int, float]:
     if not files:
         return {}
     g = pd.concat([pd.read_csv(f, low_memory=False, usecols=["codering_regio", "perioden", "wmoclienten"]) for f in files])
-    g["year"] = _year_of(g["perioden"])
-    g["gemeente"] = g["codering_regio"].str.strip()
+    g = plain(pd.DataFrame({
+        "gemeente": g["codering_regio"], "year": _year_of(g["perioden"]), "wmoclienten": g["wmoclienten"],
+    }))
     yearly = g.groupby(["gemeente", "year"])["wmoclienten"].sum(min_count=1)
     half = estimate.groupby(["gemeente", "year"])["clients"].sum(min_count=1)
     both = pd.concat([yearly.rename("y"), half.rename("h")], axis=1).dropna()

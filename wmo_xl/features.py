@@ -37,9 +37,18 @@ def _share(num: pd.Series, den: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
 
+def _floats(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The columns as float64 with NaN for missing, also from nullable or Arrow dtypes.
+
+    :func:`wmo_xl.data.plain` already gives float64; this keeps the features right for a
+    caller who passes a frame of their own (``astype(float)`` fails on ``pd.NA``).
+    """
+    return pd.DataFrame({c: df[c].to_numpy(dtype=float, na_value=np.nan) for c in columns}, index=df.index)
+
+
 def demographic_features(df: pd.DataFrame) -> pd.DataFrame:
     """Feature matrix (NaN where CBS has no value; the gradient boosting handles it)."""
-    df = df[[c for c in df.columns if c in _NUMERIC]].astype(float)
+    df = _floats(df, [c for c in df.columns if c in _NUMERIC])
     pop = df["inhabitants"]
     return pd.DataFrame(
         {
@@ -102,8 +111,8 @@ def cohort_ageing(latest: pd.DataFrame, past: pd.DataFrame, horizon: int) -> np.
     Uses only KWB rows up to the origin. Wijken without a 65+ count get 0 (no change).
     """
     k = inflow_rate(past)
-    a65 = latest["age_65plus"].to_numpy(dtype=float)
-    a45 = latest["age_45_65"].to_numpy(dtype=float)
+    a65 = latest["age_65plus"].to_numpy(dtype=float, na_value=np.nan)
+    a45 = latest["age_45_65"].to_numpy(dtype=float, na_value=np.nan)
     out = np.zeros((len(latest), horizon))
     ok = (a65 > 0) & np.isfinite(a45)
     for h in range(1, horizon + 1):

@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError, field_validator
 
 from ..codes import gemeente_of, is_wijk, normalize_code
-from ..data import category_of, normalize_name
+from ..data import category_of, normalize_name, plain
 from ..errors import WmoError
 from ..gemeenten import LIST_YEAR, still_exists
 from ..inputs import parse_count
@@ -169,5 +169,5 @@ def parse_rows(
             problems.append(Problem(sheet_row, "wijk", row.wijk, "not in the national model (new or redrawn wijk): only its own figures are used", "waarschuwing"))
         good.append({"wijk": row.wijk, "year": row.jaar, "clients": row.clienten, "category": row.categorie, "row": sheet_row})
     df = pd.DataFrame(good, columns=["wijk", "year", "clients", "category", "row"])
-    df["gemeente"] = df["wijk"].map(gemeente_of) if len(df) else pd.Series(dtype=str)
-    return df, problems
+    df["gemeente"] = df["wijk"].map(gemeente_of) if len(df) else pd.Series(dtype=object)
+    return plain(df), problems
