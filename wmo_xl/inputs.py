@@ -139,7 +139,7 @@ def decimal_mark(cells: Iterable[object]) -> str | None:
     it for ``1.490`` too; a file with both or neither leaves ``1.490`` ambiguous.
     """
     dot = comma = False
-    for c in cells:
+    for c in set(cells):  # a table repeats its values: look at each once
         if isinstance(c, str) and c:
             t = c.strip().replace(" ", "")
             dot = dot or bool(_DOT_DECIMAL.match(t))
