@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
 from wmo_xl.costs import load_scenario
@@ -196,3 +198,14 @@ def test_absurd_counts_are_refused(tmp_path: Path, cbs_frame: pd.DataFrame) -> N
     df.to_csv(p, index=False)
     with pytest.raises(WmoError, match="not a count of persons"):
         read_csvs([p])
+
+
+@given(st.from_regex(r"\A[+-]?\d{1,15}(\.\d{1,15})?\Z"))
+def test_fast_path_reads_what_the_rule_reads(text: str) -> None:
+    from wmo_xl.csvfiles import _FAST_DOT, _FAST_INT
+    from wmo_xl.inputs import parse_number
+
+    assert _FAST_DOT.match(text)
+    assert float(text) == parse_number(text, decimal=".")
+    if _FAST_INT.match(text):
+        assert float(text) == parse_number(text) == parse_number(text, decimal=",")
