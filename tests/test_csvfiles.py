@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
 from wmo_xl.costs import load_scenario
 from wmo_xl.csvfiles import numeric_frame, read_rows, read_table
