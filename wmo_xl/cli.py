@@ -41,7 +41,7 @@ def forecast(
     year: list[int] = typer.Option(..., "--year", help="Forecast year (repeat for several)."),
     wijk: Optional[list[str]] = typer.Option(None, "--wijk", help="Wijk or gemeente code (repeatable)."),
     gemeente: Optional[str] = typer.Option(None, "--gemeente", help="All wijken of this gemeente (GMxxxx)."),
-    category: str = typer.Option("totaal", "--category", help="totaal or hbh."),
+    category: str = typer.Option("totaal", "--category", help="totaal, hbh, ondersteuning_thuis, hulpmiddelen (or verblijf), where the model has it."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory (default: the national model)."),
     fmt: str = typer.Option("csv", "--format", help="csv or table."),
 ) -> None:
@@ -129,25 +129,83 @@ def train(
                    f"persistence {w['persistence']:.4f}, FORECAST.LINEAR {w['forecast_linear']:.4f}, coverage {b['coverage_80']:.3f}")
 
 
+def _print_update(summary) -> None:  # type: ignore[no-untyped-def]
+    """Tables, time and wijken with a count per year and category, after update-data."""
+    typer.echo(f"{len(summary.tables)} CBS tables ({summary.fetched} fetched, {summary.cached} from the cache) "
+               f"in {summary.seconds:.1f} s from {summary.url}")
+    cats = summary.categories
+    typer.echo("wijken with a count  " + "  ".join(f"{c:>19}" for c in cats))
+    for y in summary.years:
+        typer.echo(f"{y:>19}  " + "  ".join(f"{summary.wijken.get((y, c), 0):>19}" for c in cats))
+    if summary.link is not None and not summary.link.empty:
+        nat = summary.link[summary.link["gemeente"] == "NL"]
+        typer.echo("method break linked through " + str(int(nat["jaar"].iloc[0])) + ": "
+                   + ", ".join(f"{r.categorie} x{r.factor:.3f}" for r in nat.itertuples()))
+    typer.echo(f"data written to {summary.out}")
+
+
+_CBS_URL_HELP = "Base URL of CBS OData (a mirror, proxy or test server); default $WMO_XL_CBS_URL, else https://opendata.cbs.nl."
+
+
 @app.command("update-data")
 def update_data(
-    years: list[int] = typer.Option([2019, 2020, 2021, 2022, 2023, 2024], "--year", help="KWB years to fetch."),
-    cache: Path = typer.Option(Path.home() / ".cache" / "wmo_xl" / "cbs", "--cache", help="Cache directory."),
-    out: Path = typer.Option(Path("data/cbs_online"), "--out", help="Directory for the CSV (CBS layout; 'wmo-xl train --data' reads it)."),
+    years: Optional[list[int]] = typer.Option(None, "--year", help="Statistics year to fetch (repeatable; default: every year from 2019 CBS offers)."),
+    cbs_url: Optional[str] = typer.Option(None, "--cbs-url", help=_CBS_URL_HELP),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Cache directory (default ~/.cache/wmo_xl/cbs)."),
+    out: Path = typer.Option(Path("data/cbs_online"), "--out", help="Folder to write ('wmo-xl train --data' reads it)."),
 ) -> None:
-    """Fetch Wmo clients per wijk (KWB tables) from CBS open data with cbsodata; needs internet."""
-    from .online import fetch_years
+    """Fetch Wmo clients per wijk and type, KWB features and wijk names from CBS open data."""
+    from .cbs.update import update_data as run_update
     from .safefiles import refuse_link
 
     for folder, option in ((out, "--out"), (cache, "--cache")):  # before the download, not after
-        refuse_link(folder, option)
-        if folder.exists() and not folder.is_dir():
-            raise WmoError(f"{option} {str(folder)!r} is a file: give a folder")
-    df = fetch_years(years, cache_dir=cache, progress=lambda m: typer.echo(f"... {m}", err=True))
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"wijk_wmo_totaal_jaar_{min(years)}_{max(years)}_met_kwb.csv"
-    df.to_csv(path, index=False)
-    typer.echo(f"{len(df)} wijk rows written to {path}; train with: wmo-xl train --data ../shared/data/cbs --data {out}")
+        if folder is not None:
+            refuse_link(folder, option)
+            if folder.exists() and not folder.is_dir():
+                raise WmoError(f"{option} {str(folder)!r} is a file: give a folder")
+    summary = run_update(out, years, url=cbs_url, cache_dir=cache, progress=lambda m: typer.echo(f"... {m}", err=True))
+    _print_update(summary)
+    typer.echo(f"train with: wmo-xl train --data ../shared/data/cbs --data {out} --out MODEL")
+
+
+@app.command()
+def refresh(
+    years: Optional[list[int]] = typer.Option(None, "--year", help="Statistics year to fetch (repeatable; default: all from 2019)."),
+    cbs_url: Optional[str] = typer.Option(None, "--cbs-url", help=_CBS_URL_HELP),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Cache directory (default ~/.cache/wmo_xl/cbs)."),
+    data_out: Path = typer.Option(Path("data/cbs_online"), "--data-out", help="Folder for the fetched data."),
+    base: Optional[list[Path]] = typer.Option(None, "--data", help="Older data folders to train on as well (default ../shared/data/cbs if present)."),
+    with_base: bool = typer.Option(True, "--with-older/--only-fetched", help="Train on the older folders too, or on the fetched data only."),
+    out: Path = typer.Option(Path("models/cbs_refresh"), "--out", help="Bundle directory to write."),
+) -> None:
+    """update-data + train: a current model in one command, with a summary of what it learned from."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .cbs.update import update_data as run_update
+    from .train import train as run_train
+
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("wmo_xl refresh: CBS catalogue", total=None)
+
+        def say(msg: str) -> None:
+            bar.update(task, description=f"wmo_xl refresh: {msg[:100]}")
+            bar.console.print(f"... {msg}", highlight=False, soft_wrap=True)
+
+        summary = run_update(data_out, years, url=cbs_url, cache_dir=cache, progress=say)
+        dirs = list(base) if base else [p for p in [Path("../shared/data/cbs")] if p.is_dir()]
+        dirs = [d for d in dirs if with_base and d.resolve() != data_out.resolve()]
+        path, manifest = run_train([*dirs, data_out], out, progress=say)
+    _print_update(summary)
+    typer.echo(f"model written to {path}")
+    for cat, yrs in manifest["training_years"].items():
+        typer.echo(f"  {cat}: years {yrs[0]}-{yrs[-1]} ({len(yrs)}), {manifest['n_wijken'][cat]} wijken")
+    for cat, why in (manifest.get("categories_skipped") or {}).items():
+        typer.echo(f"  {cat}: not modelled ({why})")
+    typer.echo(f"use it: wmo-xl forecast --model {path} ...; for Excel set the environment variable WMO_XL_MODEL={path} "
+               f"and start Excel again (the workbook's functions then use it); "
+               f"'wmo-xl build-workbook --model {path}' also fills a new template's cached values from it")
 
 
 def _years(spec: str) -> list[int]:

@@ -1,6 +1,7 @@
 """CBS region codes: gemeente ``GM0518`` and wijk ``WK051801``.
 
-A wijk code is the code of its gemeente (4 digits) plus 2 digits. Codes are those of the
+A wijk code is the code of its gemeente (4 digits) plus 2 characters: digits, or from
+2023 on letters in Amsterdam (``WK0363AA``), which has more than 100 wijken. Codes are those of the
 CBS year a row belongs to; they change when gemeenten merge or wijken are redrawn.
 """
 
@@ -10,7 +11,7 @@ import re
 
 from .errors import WmoError
 
-WIJK_RE = re.compile(r"^WK\d{6}$")
+WIJK_RE = re.compile(r"^WK\d{4}[0-9A-Z]{2}$")
 GEMEENTE_RE = re.compile(r"^GM\d{4}$")
 
 
@@ -42,7 +43,7 @@ def check_code(value: object) -> str:
     code = normalize_code(value)
     if not (is_wijk(code) or is_gemeente(code)):
         raise WmoError(
-            f"invalid code {code!r}: expected a wijk code WK + 6 digits (WK051801) "
+            f"invalid code {code!r}: expected a wijk code WK + 4-digit gemeente + 2 characters (WK051801, WK0363AA) "
             "or a gemeente code GM + 4 digits (GM0518)"
         )
     return code

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from .codes import gemeente_of
+from .codes import WIJK_RE, gemeente_of
 from .csvfiles import check_counts, numeric_frame, read_table
 from .errors import WmoError
 
-#: The tidy table's columns, in order. ``category`` is ``totaal`` or ``hbh``.
+#: The tidy table's columns, in order. ``category`` is one of :data:`CATEGORIES`.
 TIDY_COLUMNS: list[str] = [
     "wijk", "gemeente", "gemeentenaam", "year", "category", "clients", "clients_per_1000",
 ]
@@ -71,9 +71,15 @@ _KEYS: dict[str, tuple[str, ...]] = {
 #: CBS columns a backtest/training CSV must have.
 REQUIRED_CBS = ("codering_regio", "perioden", "wmoclienten", "aantalinwoners")
 
+#: Model categories: Wmo clients in total and per type of maatwerkvoorziening (CBS).
+CATEGORIES: tuple[str, ...] = ("totaal", "hbh", "ondersteuning_thuis", "hulpmiddelen", "verblijf")
+
 _CATEGORY_ALIASES = {
     "totaal": "totaal", "total": "totaal", "": "totaal",
     "hbh": "hbh", "hulp bij het huishouden": "hbh", "huishoudelijke hulp": "hbh",
+    "ondersteuning_thuis": "ondersteuning_thuis", "ondersteuning thuis": "ondersteuning_thuis",
+    "hulpmiddelen": "hulpmiddelen", "hulpmiddelen en diensten": "hulpmiddelen",
+    "verblijf": "verblijf", "verblijf en opvang": "verblijf",
 }
 
 
@@ -127,11 +133,11 @@ def _year_of(series: pd.Series) -> pd.Series:
 
 
 def category_of(value: object) -> str:
-    """Map a category label to 'totaal' or 'hbh'; raise for anything else."""
+    """Map a category label to one of :data:`CATEGORIES`; raise for anything else."""
     key = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     key = key.strip().lower()
     if key not in _CATEGORY_ALIASES:
-        raise WmoError(f"unknown category {value!r}: accepted are totaal, hbh")
+        raise WmoError(f"unknown category {value!r}: accepted are {', '.join(CATEGORIES)}")
     return _CATEGORY_ALIASES[key]
 
 
@@ -191,7 +197,7 @@ def tidy(raw: pd.DataFrame, *, source: str = "table", category: str | None = Non
     out = pd.DataFrame(index=raw.index)
     out["wijk"] = to_text(raw[cols["code"]]).str.upper()
     out["year"] = _year_of(raw[cols["year"]])
-    out = out[out["wijk"].str.match(r"^WK\d{6}$", na=False) & out["year"].notna()].copy()
+    out = out[out["wijk"].str.match(WIJK_RE.pattern, na=False) & out["year"].notna()].copy()
     raw = raw.loc[out.index]
     out["gemeente"] = out["wijk"].map(gemeente_of)
     out["gemeentenaam"] = to_text(raw[cols["gemeentenaam"]]) if cols["gemeentenaam"] is not None else np.nan
@@ -247,14 +253,16 @@ def combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 TOTAAL_GLOB = "wijk_wmo_totaal_jaar_*_met_kwb.csv"
 HBH_GLOB = "wijk_wmo_hbh_halfjaar_*_met_kwb.csv"
 GEMEENTE_HBH_GLOB = "gemeente_wmo_hbh_jaar_*_met_features.csv"
+#: What ``wmo-xl update-data`` writes: every category per wijk and year, one file.
+TYPE_FILE = "wijk_wmo_type_jaar_cbs_met_kwb.csv"
 
 
 def check_data_dir(path: str | Path) -> Path:
     """Return the CBS data directory, or raise naming what it should hold."""
     root = Path(path)
-    if not root.is_dir() or not list(root.glob(TOTAAL_GLOB)):
+    if not root.is_dir() or not (list(root.glob(TOTAAL_GLOB)) or (root / TYPE_FILE).is_file()):
         raise WmoError(
-            f"data directory {str(root)!r} not found or without {TOTAAL_GLOB}: "
+            f"data directory {str(root)!r} not found or without {TOTAAL_GLOB} or {TYPE_FILE}: "
             "pass --data with the CBS files (default ../shared/data/cbs) or run 'wmo-xl update-data'"
         )
     return root
@@ -326,6 +334,11 @@ def _hbh_year_factor(root: Path, estimate: pd.DataFrame) -> dict[int, float]:
 
 
 def load_dir(path: str | Path) -> pd.DataFrame:
-    """Everything the national model trains on: totaal and (if present) HbH, tidy."""
-    frames = [load_totaal(path), load_hbh_yearly(path)]
+    """Everything the national model trains on: totaal, HbH and (from update-data) every
+    category of the CBS type tables, tidy."""
+    root = check_data_dir(path)
+    totaal = sorted(root.glob(TOTAAL_GLOB))
+    frames = [read_csvs(totaal) if totaal else pd.DataFrame(), load_hbh_yearly(root)]
+    if (root / TYPE_FILE).is_file():
+        frames.append(read_csvs([root / TYPE_FILE]))
     return combine([f for f in frames if not f.empty])

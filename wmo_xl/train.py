@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,11 +13,22 @@ import pandas as pd
 from . import __version__
 from .backtest import BacktestResult, run_backtest
 from .bundle import write_bundle
-from .data import combine, load_dir
+from .data import CATEGORIES, combine, load_dir
+from .cbs.link import link_dirs
+from .errors import WmoError
+from .fitted import FittedForecast, observed_matrix
 from .model import WmoForecaster
 
 DEFAULT_DATA = Path("../shared/data/cbs")
 DEFAULT_OUT = Path("models/national")
+
+#: Categories the national model is trained on, wherever the training data hold them.
+MODEL_CATEGORIES: tuple[str, ...] = CATEGORIES
+#: A category holds up when at least this share of its wijk rows carry a count (CBS
+#: suppresses small counts: 'verblijf en opvang' is mostly suppressed per wijk) ...
+MIN_OBSERVED_SHARE = 0.5
+#: ... and when it has counts in at least this many years.
+MIN_YEARS = 2
 
 #: The backtests recorded in every national manifest and model card.
 STANDARD_BACKTESTS: list[tuple[int, int]] = [(2017, 1), (2016, 2), (2015, 3), (2016, 1)]
@@ -32,6 +45,113 @@ PROVENANCE: dict[str, Any] = {
     "via": "CSV extracts of these tables from github.com/YoYo1971/WMO_JADS (MIT), see SOURCES.md of the data directory",
     "not_used": "the CC BY-NC-SA boundary crosswalk (grenswijzigingen) is not used by the model",
 }
+
+
+def wijk_names_of(dirs: list[Path]) -> dict[str, str]:
+    """Wijk code -> name from the ``wijknamen.csv`` of update-data folders (latest year wins)."""
+    from .cbs.update import NAMES_FILE
+
+    frames = [pd.read_csv(d / NAMES_FILE, dtype=str) for d in dirs if (d / NAMES_FILE).is_file()]
+    if not frames:
+        return {}
+    names = pd.concat(frames, ignore_index=True).dropna()
+    names = names.sort_values("perioden", kind="stable").drop_duplicates("codering_regio", keep="last")
+    return dict(zip(names["codering_regio"].str.strip(), names["wijknaam"].str.strip()))
+
+
+def with_published(fc: FittedForecast, rows: pd.DataFrame) -> FittedForecast:
+    """The fitted forecast with its observed years holding the counts as CBS published them.
+
+    The model is fitted on counts linked across the 2024 method break (one level, so the
+    break is not read as growth); a year with an observation still returns the published
+    figure exactly. Without a link the two are the same.
+    """
+    obs = rows[rows["clients"].notna()]
+    cells = {(str(w), int(y)): float(c) for w, y, c in obs[["wijk", "year", "clients"]].itertuples(index=False)}
+    return dataclasses.replace(fc, observed=observed_matrix(fc.codes, fc.first_year, fc.origin, cells))
+
+
+def complete_features(rows: pd.DataFrame, category: str, say: Callable[[str], None]) -> pd.DataFrame:
+    """Rows whose KWB features are never empty for a whole year.
+
+    A year can lack a feature entirely (income is published a year late; KWB 2024 dropped the
+    low-income share). The model reads each wijk's latest row, and a feature empty in every
+    such row cannot be fitted: take the wijk's previous value, and where no year has one,
+    leave the feature out (a constant carries no information).
+    """
+    from .cbs.update import carry_forward
+    from .data import FEATURES
+
+    rows, carried = carry_forward(rows)
+    for y, feats in sorted(carried.items()):
+        say(f"{category}: {y} lacks {', '.join(feats)}; the wijk's previous value is used")
+    latest = rows["year"] == rows["year"].max()
+    empty = [f for f in FEATURES if f in rows and f != "inhabitants" and rows.loc[latest, f].isna().all()]
+    if empty:
+        say(f"{category}: no values of {', '.join(empty)} in {int(rows['year'].max())}: left out")
+        rows = rows.assign(**{f: 0.0 for f in empty})
+    return rows
+
+
+def drop_redrawn(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows without the wijk codes a gemeente no longer uses in the latest year.
+
+    When a gemeente redraws or renumbers its wijken (Amsterdam's letter codes from 2023), the
+    old codes vanish from CBS while the gemeente stays. Forecasting them would count the
+    gemeente twice (its sum over old and new codes). A code absent from the latest year while
+    its gemeente is present is therefore left out; a gemeente absent altogether (not covered
+    that year, or merged) keeps its wijken. Returns the rows and the number of codes dropped.
+    """
+    latest = rows["year"].max()
+    now = rows[rows["year"] == latest]
+    gone = ~rows["wijk"].isin(set(now["wijk"])) & rows["gemeente"].isin(set(now["gemeente"]))
+    return rows[~gone], int(rows.loc[gone, "wijk"].nunique())
+
+
+def category_problem(rows: pd.DataFrame) -> str | None:
+    """Why a category's rows cannot carry a model (None when they can)."""
+    if rows.empty:
+        return "no rows"
+    if rows["inhabitants"].notna().sum() == 0:
+        return "no inhabitants (KWB) for its wijken"
+    observed = rows["clients"].notna()
+    n_years = rows.loc[observed, "year"].nunique()
+    if n_years < MIN_YEARS:
+        return f"counts in {n_years} year(s), needs {MIN_YEARS}"
+    share = float(observed.mean())
+    if share < MIN_OBSERVED_SHARE:
+        return f"only {share:.0%} of its wijk rows have a count (CBS suppresses small counts), needs {MIN_OBSERVED_SHARE:.0%}"
+    return None
+
+
+def online_sources(dirs: list[Path]) -> list[dict[str, Any]]:
+    """The ``bronnen.json`` of every folder written by ``wmo-xl update-data`` (tables, URL, date)."""
+    from .cbs.update import SOURCES_FILE
+
+    out = []
+    for d in dirs:
+        f = d / SOURCES_FILE
+        if f.is_file():
+            out.append(json.loads(f.read_text(encoding="utf-8")))
+    return out
+
+
+def _online_sources(manifest: dict[str, Any]) -> str:
+    online = manifest["data_provenance"].get("online") or []
+    if not online:
+        return ""
+    lines = []
+    for src in online:
+        tables = ", ".join(f"{t['year']} {t['id']} ({t['kind']}, method {t['method']})" for t in src["tables"] if t["kind"] != "kwb")
+        kwb = ", ".join(f"{t['year']} {t['id']}" for t in src["tables"] if t["kind"] == "kwb")
+        lines.append(f"Fetched by `wmo-xl update-data` from {src['url']} on {src['written']}: Wmo {tables}; KWB {kwb}. "
+                     "Original-method counts are linked to the December 2024 method (see docs/data.md).\n")
+    return "".join(lines)
+
+
+def _skipped_text(manifest: dict[str, Any]) -> str:
+    skipped = manifest.get("categories_skipped") or {}
+    return "".join(f"Not modelled: {c} ({why}).\n" for c, why in skipped.items())
 
 
 def backtest_table(results: list[BacktestResult]) -> str:
@@ -73,7 +193,8 @@ Tables: Wmo-clienten per wijk {', '.join(f'{k} {v}' for k, v in PROVENANCE['tabl
 KWB {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['kerncijfers_wijken_en_buurten'].items())};
 HbH per wijk per half-year {', '.join(f'{k} {v}' for k, v in PROVENANCE['tables']['wmo_hbh_per_wijk_halfyear'].items())}
 (yearly HbH per wijk = the larger half, scaled to CBS's gemeente yearly counts).
-Training years: totaal {years['totaal']}, hbh {years.get('hbh', [])}. Wijk codes are those of their
+{_online_sources(manifest)}Training years: {'; '.join(f'{c} {v}' for c, v in years.items())}.
+{_skipped_text(manifest)}Wijk codes are those of their
 CBS year; the bundle holds per wijk only what prediction needs (last counts, inhabitants,
 precomputed forecast paths).
 
@@ -119,17 +240,36 @@ def train(
     say = progress or (lambda _msg: None)
     say("reading CBS data")
     dirs = [Path(d) for d in (data_dir if isinstance(data_dir, list) else [data_dir])]
-    df = combine([load_dir(d) for d in dirs])
+    frames = [load_dir(d) for d in dirs]
+    published = combine(frames)  # the counts as CBS published them (observed years show these)
+    df = combine(link_dirs(dirs, frames))  # on one method level across the 2024 break (fitting)
     models: dict[str, WmoForecaster] = {}
     years: dict[str, list[int]] = {}
-    for cat, rows in df.groupby("category"):
+    skipped: dict[str, str] = {}
+    for cat in MODEL_CATEGORIES:
+        rows = df[df["category"] == cat]
+        why = category_problem(rows)
+        if why is not None:
+            if not rows.empty:
+                skipped[cat] = why
+                say(f"not training {cat}: {why}")
+            continue
+        rows = complete_features(rows, cat, say)
+        rows, n_gone = drop_redrawn(rows)
+        if n_gone:
+            say(f"{cat}: {n_gone} wijk codes their gemeente no longer uses in {int(rows['year'].max())} are not forecast")
         say(f"fitting {cat}")
-        models[str(cat)] = WmoForecaster().fit(rows)
-        years[str(cat)] = sorted(int(y) for y in rows.loc[rows["clients"].notna(), "year"].unique())
+        models[cat] = WmoForecaster().fit(rows)
+        years[cat] = sorted(int(y) for y in rows.loc[rows["clients"].notna(), "year"].unique())
+    if "totaal" not in models:
+        why = f" ({skipped['totaal']})" if "totaal" in skipped else ""
+        raise WmoError(f"the training data hold no usable 'totaal' counts{why}: pass --data with CBS Wmo files")
     results: list[BacktestResult] = []
     if run_backtests:
         totaal = df[df["category"] == "totaal"]
-        for origin, h in STANDARD_BACKTESTS:
+        last = years["totaal"][-1]
+        recent = [(last - 1, 1), (last - 2, 2)] if last > 2018 else []  # refreshed data: score its newest years too
+        for origin, h in [*STANDARD_BACKTESTS, *(b for b in recent if b not in STANDARD_BACKTESTS)]:
             if origin in years["totaal"] and origin + h in years["totaal"]:
                 say(f"backtest {origin} -> {origin + h}")
                 results.append(run_backtest(totaal, origin, h))
@@ -142,14 +282,17 @@ def train(
         "training_years": years,
         "origin": {c: m.origin_ for c, m in models.items()},
         "n_wijken": {c: int(len(m.forecast_.codes)) for c, m in models.items()},
-        "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs]},
+        "categories_skipped": skipped,
+        "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs], "online": online_sources(dirs)},
         "backtests": [r.summary() for r in results],
         "coefficients": {c: {"ageing": m.coef_[0], "shrink": m.coef_[1], "gemeente_dev": m.coef_[2], "prev_change": m.coef_[3], "drift": m.drift_} for c, m in models.items()},
     }
     manifest = _jsonable(manifest)
     say("writing bundle")
-    forecasts = {c: m.forecast_ for c, m in models.items()}
-    path = write_bundle(out, forecasts, manifest, gemeentenamen=gemeentenamen, card=model_card(manifest, table))
+    forecasts = {c: with_published(m.forecast_, published[published["category"] == c]) for c, m in models.items()}
+    known = {str(w) for fc in forecasts.values() for w in fc.codes}
+    wijknamen = {c: n for c, n in wijk_names_of(dirs).items() if c in known}
+    path = write_bundle(out, forecasts, manifest, gemeentenamen=gemeentenamen, wijknamen=wijknamen, card=model_card(manifest, table))
     return path, manifest
 
 

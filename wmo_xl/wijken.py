@@ -37,3 +37,14 @@ def inhabitants_of(code: object, model: str | Path | None = None) -> float:
     """Inhabitants of a wijk or gemeente in the model's last KWB year (sum of its wijken)."""
     fc = get_bundle(model).model("totaal")
     return float(fc.inhabitants[fc.rows(check_code(code))].sum())
+
+
+def wijk_names(model: str | Path | None = None) -> dict[str, str]:
+    """Wijk code -> name as CBS publishes it (KWB), for the codes the model knows; {} for a
+    bundle without names (the bundled 2015-2018 model has none). Read with the bundle."""
+    return get_bundle(model).wijknamen
+
+
+def wijk_name(code: object, model: str | Path | None = None) -> str:
+    """The name of a wijk ('' when the model has no name for it); WmoError for a bad code."""
+    return wijk_names(model).get(check_code(code), "")

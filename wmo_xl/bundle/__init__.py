@@ -22,6 +22,7 @@ from .format import (
     FORECAST_FILE,
     LEGACY_FILE,
     MANIFEST_FILE,
+    WIJKNAMEN_FILE,
     Bundle,
     Manifest,
     load_bundle,
@@ -31,7 +32,7 @@ from .format import (
 from .trust import SIGNATURE_FILE
 
 __all__ = [
-    "BUNDLE_FORMAT", "CARD_FILE", "FORECAST_FILE", "LEGACY_FILE", "MANIFEST_FILE", "NATIONAL", "SIGNATURE_FILE",
+    "BUNDLE_FORMAT", "CARD_FILE", "FORECAST_FILE", "LEGACY_FILE", "MANIFEST_FILE", "NATIONAL", "WIJKNAMEN_FILE", "SIGNATURE_FILE",
     "Bundle", "Manifest", "ModelChoice", "active_model_path", "clear_cache", "deactivate_local_bundle",
     "demand_signature", "forget_workbook_choices", "get_bundle", "load_bundle", "local_bundle_path", "model_for_workbook",
     "national_bundle_path", "set_active_model", "set_workbook_model", "trust_bundle", "which_model", "write_bundle",

@@ -3,7 +3,8 @@
 A bundle is a directory with ``forecast.npz`` (per category the arrays of a
 :class:`~wmo_xl.fitted.FittedForecast`, plus gemeente names), ``manifest.json`` (format,
 kind, categories, SHA-256 of every file, training years, provenance, backtests) and
-``MODEL_CARD.md``; a local bundle also has ``manifest.sig`` (:mod:`wmo_xl.bundle.trust`).
+``MODEL_CARD.md``; a model trained on update-data folders also has ``wijknamen.json`` (wijk
+code -> CBS name), listed and hashed like every file; a local bundle also has ``manifest.sig`` (:mod:`wmo_xl.bundle.trust`).
 
 Nothing here unpickles: arrays are read with ``allow_pickle=False``, so a planted or damaged
 bundle can at worst give a clear error. Each file is read once; its hash is checked on those
@@ -39,6 +40,7 @@ from .trust import SIGNATURE_FILE, sign, signature_problem
 FORECAST_FILE = "forecast.npz"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
+WIJKNAMEN_FILE = "wijknamen.json"
 LEGACY_FILE = "model.joblib"
 BUNDLE_FORMAT = 2
 _NAMES = "gemeentenamen"
@@ -86,6 +88,7 @@ class Bundle:
     manifest: dict[str, Any]
     models: dict[str, FittedForecast]
     gemeentenamen: dict[str, str] = field(default_factory=dict)
+    wijknamen: dict[str, str] = field(default_factory=dict)
     signed: bool = False  # manifest.sig is this user's HMAC of the manifest
 
     def model(self, category: str) -> FittedForecast:
@@ -198,7 +201,21 @@ def load_bundle(path: str | Path, *, require_signature: bool = False) -> Bundle:
             )
         contents[name] = content
     models, gemeentenamen = _parse_arrays(p, contents[FORECAST_FILE], manifest.categories)
-    return Bundle(path=p, manifest=data, models=models, gemeentenamen=gemeentenamen, signed=problem is None)
+    wijknamen = _parse_names(p, contents.get(WIJKNAMEN_FILE))
+    return Bundle(path=p, manifest=data, models=models, gemeentenamen=gemeentenamen, wijknamen=wijknamen, signed=problem is None)
+
+
+def _parse_names(path: Path, raw: bytes | None) -> dict[str, str]:
+    """Wijk code -> name from the (already verified) bytes of ``wijknamen.json``; {} if absent."""
+    if raw is None:
+        return {}
+    try:
+        names = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        raise ModelIntegrityError(f"{WIJKNAMEN_FILE} in {str(path)!r} is unreadable: {exc}") from None
+    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        raise ModelIntegrityError(f"{WIJKNAMEN_FILE} in {str(path)!r} is not an object of code -> name texts: refused")
+    return names
 
 
 def bundle_arrays(models: dict[str, FittedForecast], gemeentenamen: dict[str, str]) -> bytes:
@@ -223,6 +240,7 @@ def write_bundle(
     manifest: dict[str, Any],
     *,
     gemeentenamen: dict[str, str] | None = None,
+    wijknamen: dict[str, str] | None = None,
     card: str | None = None,
     sign_it: bool | None = None,
 ) -> Path:
@@ -248,6 +266,10 @@ def write_bundle(
             text = card.encode("utf-8")
             (tmp / CARD_FILE).write_bytes(text)
             files[CARD_FILE] = sha256_of(text)
+        if wijknamen:
+            names = json.dumps(wijknamen, ensure_ascii=False, sort_keys=True).encode("utf-8")
+            (tmp / WIJKNAMEN_FILE).write_bytes(names)
+            files[WIJKNAMEN_FILE] = sha256_of(names)
         full = {
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **manifest,

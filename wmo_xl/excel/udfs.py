@@ -322,10 +322,15 @@ def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations
 @xw.func
 @excel_safe
 def wmo_wijken(gemeente):  # no annotations: see module docstring
-    """De wijkcodes van een gemeente die het model kent, als kolom."""
-    from ..wijken import wijken_of
+    """De wijkcodes van een gemeente die het model kent, als kolom; met de wijknaam ernaast als het model namen kent (na wmo-xl refresh)."""
+    from ..wijken import wijk_names, wijken_of
 
-    return [[w] for w in wijken_of(_one(gemeente, "gemeente"), model=_model())]
+    model = _model()
+    codes = wijken_of(_one(gemeente, "gemeente"), model=model)
+    names = wijk_names(model)
+    if not names:  # the bundled model has no names: one column, as before
+        return [[w] for w in codes]
+    return [[w, names.get(w, "")] for w in codes]
 
 
 @xw.func
