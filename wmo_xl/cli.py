@@ -5,6 +5,7 @@ Bad input prints one line ``error: ...`` on stderr and exits 2, never a tracebac
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -12,6 +13,7 @@ from typing import Optional
 import typer
 
 from .errors import WmoError
+from .inputs import check_grid, check_years_count, parse_years_spec
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Wmo forecasts per wijk and budgets from a menukaart.")
@@ -47,12 +49,26 @@ def forecast(
     from .forecast import forecast_table
     from .wijken import wijken_of
 
-    codes: list[str] | None = list(wijk) if wijk else None
-    if gemeente:
+    codes: list[str] | None = list(wijk) if wijk is not None and len(wijk) else None
+    if gemeente is not None:  # --gemeente "" is an empty code, not "every wijk"
         codes = (codes or []) + wijken_of(gemeente, category=category, model=model)
+    check_years_count(year, "--year")
+    check_grid(len(codes) if codes is not None else 0, len(year))
     table = forecast_table(codes, year, category=category, model=model)
     _emit(table, fmt)
     _explain_gaps(table, category, model)
+    _note_old_codes(codes or [], year, model)
+
+
+def _note_old_codes(codes: list[str], years: list[int], model: Optional[Path]) -> None:
+    """After the figures: say so when a code asked is of a gemeente merged since the model's data."""
+    from .bundle import get_bundle
+    from .codes import normalize_code
+    from .gemeenten import old_code_note
+
+    note = old_code_note([normalize_code(c) for c in codes], list(years), int(get_bundle(model).model("totaal").origin))
+    if note:
+        typer.echo(note, err=True)
 
 
 def _explain_gaps(table, category: str, model: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -75,11 +91,15 @@ def backtest(
     origin: int = typer.Option(..., "--origin", help="Last year the model may see."),
     horizon: int = typer.Option(1, "--horizon", help="Years ahead to score."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write per-wijk predictions to this CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
     """Fit on years <= origin, score origin + horizon against two baselines."""
     from .backtest import run_backtest
     from .data import read_csvs
+    from .safefiles import check_new_output, write_text_atomic
 
+    if out is not None:
+        check_new_output(out, force, data)  # before the work: never onto an input file
     df = read_csvs(data)
     res = run_backtest(df[df["category"] == "totaal"], origin, horizon)
     typer.echo(f"backtest origin {origin} -> {origin + horizon}: {len(res.predictions)} wijken "
@@ -87,7 +107,7 @@ def backtest(
     typer.echo(res.metrics.to_string(float_format=lambda v: f"{v:.4f}"))
     typer.echo(f"80% interval coverage: {res.coverage:.3f}")
     if out is not None:
-        res.predictions.to_csv(out, index=False)
+        write_text_atomic(out, res.predictions.to_csv(index=False))
         typer.echo(f"predictions written to {out}")
 
 
@@ -97,8 +117,10 @@ def train(
     out: Path = typer.Option(Path("models/national"), "--out", help="Bundle directory to write."),
 ) -> None:
     """Fit the national model on all data and write a bundle with manifest and model card."""
+    from .safefiles import check_bundle_target
     from .train import train as run_train
 
+    check_bundle_target(out)  # never onto the user's own folder, '.', or through a link
     path, manifest = run_train(data, out, progress=lambda m: typer.echo(f"... {m}", err=True))
     typer.echo(f"model written to {path}")
     for b in manifest["backtests"]:
@@ -134,7 +156,13 @@ def update_data(
 ) -> None:
     """Fetch Wmo clients per wijk and type, KWB features and wijk names from CBS open data."""
     from .cbs.update import update_data as run_update
+    from .safefiles import refuse_link
 
+    for folder, option in ((out, "--out"), (cache, "--cache")):  # before the download, not after
+        if folder is not None:
+            refuse_link(folder, option)
+            if folder.exists() and not folder.is_dir():
+                raise WmoError(f"{option} {str(folder)!r} is a file: give a folder")
     summary = run_update(out, years, url=cbs_url, cache_dir=cache, progress=lambda m: typer.echo(f"... {m}", err=True))
     _print_update(summary)
     typer.echo(f"train with: wmo-xl train --data ../shared/data/cbs --data {out} --out MODEL")
@@ -181,16 +209,8 @@ def refresh(
 
 
 def _years(spec: str) -> list[int]:
-    """'2024-2028' or '2024,2026' -> list of years."""
-    try:
-        if "-" in spec:
-            a, b = (int(x) for x in spec.split("-", 1))
-            if b < a:
-                raise ValueError
-            return list(range(a, b + 1))
-        return [int(x) for x in spec.split(",") if x.strip()]
-    except ValueError:
-        raise WmoError(f"years {spec!r} not understood: use a range like 2024-2028 or a list like 2024,2025") from None
+    """'2024-2028' or '2024,2026' -> list of years (at most 60, each 1900-2200)."""
+    return parse_years_spec(spec, "--years")
 
 
 @app.command()
@@ -210,11 +230,13 @@ def budget(
     from .menukaart import load_category_shares, load_menu
 
     sc = load_scenario(scenario) if scenario else None
-    df = run_budget(gemeente, _years(years), load_menu(menu), sc, load_category_shares(shares) if shares else None, model)
+    year_list = _years(years)
+    df = run_budget(gemeente, year_list, load_menu(menu), sc, load_category_shares(shares) if shares else None, model)
     out = df if detail else summarize(df)
     if sc is None and not detail:
         out = out[out["maat"] == "basis"]
     _emit(out, fmt)
+    _note_old_codes([gemeente], year_list, model)
 
 
 @app.command("build-workbook")
@@ -222,10 +244,21 @@ def build_workbook_cmd(
     out: Path = typer.Option(Path("workbook/wmo_xl.xlsm"), "--out", help="Where to write the .xlsm."),
     model: Optional[Path] = typer.Option(None, "--model", help="Bundle for the cached values (default: national)."),
     gemeente: str = typer.Option("GM0200", "--gemeente", help="Gemeente shown when the template opens."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing workbook (a numbered backup is kept)."),
 ) -> None:
     """Build the Excel template with UDF formulas, cached values, VBA and buttons."""
     from .excel.template import build_workbook
+    from .safefiles import check_new_workbook
+    from .wijken import wijken_of
 
+    from .bundle import set_active_model
+
+    if model is not None:
+        set_active_model(model)  # the cached values come from the UDFs, which use the active model
+    wijken_of(gemeente, model=model)  # an unknown or non-gemeente code stops here, before any file is touched
+    backup = check_new_workbook(out, force)
+    if backup is not None:
+        typer.echo(f"existing workbook kept as {backup}")
     typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
 
 
@@ -276,8 +309,13 @@ def retrain(
 
     from .retrain import retrain as run_retrain
     from .excel.sheets import OpenpyxlBook
+    from .safefiles import check_workbook_writable
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+    check_workbook_writable(workbook)  # read-only, open in Excel (~$ file), a link or a folder: refused
+    if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WmoError(f"workbook {workbook.name!r} must be an .xlsm or .xlsx with a Data sheet")
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True, disable=not sys.stdout.isatty()) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)
         book = OpenpyxlBook(workbook, progress=lambda m: bar.update(task, description=f"wmo_xl: {m}"))
         result = run_retrain(book, model)
@@ -296,6 +334,8 @@ def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose ow
     """Back to the national model for this workbook (the local bundle is kept as .inactive)."""
     from .bundle import deactivate_local_bundle
 
+    if not workbook.is_file():
+        raise WmoError(f"workbook {str(workbook)!r} not found: give the path of the .xlsm whose own model to set aside")
     kept = deactivate_local_bundle(workbook)
     if kept is None:
         typer.echo(f"{workbook.name} already uses the national model")
@@ -315,16 +355,45 @@ def trust_model(folder: Path = typer.Argument(..., help="A workbook's own model 
     typer.echo(f"trusted: {path} (signed with your key; workbooks beside it now use it)")
 
 
+def _is_click_error(exc: BaseException, name: str) -> bool:
+    """Click's exception classes (typer ships its own copy of click, so match by class name)."""
+    return any(c.__name__ == name and "click" in c.__module__ for c in type(exc).__mro__)
+
+
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    """Entry point: run the app; a user error is one line ``error: ...`` and exit code 2.
+
+    Option errors from Click (an unknown option, ``--origin abc``) get the same one line. A
+    bug still never shows a traceback to the user: one line and exit code 1 (set
+    WMO_XL_DEBUG=1 to see the traceback).
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
     except WmoError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except (FileNotFoundError, PermissionError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except OSError as exc:  # a path that is missing, a folder, read-only, full disk, ...
+        typer.echo(f"error: {exc.strerror or exc}: {exc.filename!s}" if exc.filename else f"error: {exc}", err=True)
         sys.exit(2)
+    except MemoryError:
+        typer.echo("error: out of memory: ask for fewer years or codes", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug: still one line for the user
+        if _is_click_error(exc, "NoArgsIsHelpError"):
+            exc.ctx and typer.echo(exc.ctx.get_help())  # type: ignore[attr-defined]
+            sys.exit(2)
+        if _is_click_error(exc, "ClickException"):
+            typer.echo(f"error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+            sys.exit(2)
+        if _is_click_error(exc, "Abort"):
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        if os.environ.get("WMO_XL_DEBUG"):
+            raise
+        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report it (WMO_XL_DEBUG=1 shows details)", err=True)
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@ GEMEENTE_RE = re.compile(r"^GM\d{4}$")
 
 def normalize_code(value: object) -> str:
     """Upper-case and strip a code as typed in a cell ('wk051801 ' -> 'WK051801')."""
-    if value is None:
+    if value is None or (isinstance(value, str) and not value.strip()):
         raise WmoError("empty code: expected a wijk code like WK051801 or a gemeente code like GM0518")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip().upper()
+    if isinstance(value, bool) or not isinstance(value, str):
+        shown = "TRUE" if value is True else "FALSE" if value is False else repr(value)
+        raise WmoError(f"code {shown} is not text: expected a wijk code like WK051801 or a gemeente code like GM0518")
+    return value.strip().upper()
 
 
 def is_wijk(code: str) -> bool:

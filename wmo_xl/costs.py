@@ -11,24 +11,34 @@ the total (:func:`wmo_xl.menukaart.load_category_shares`, national defaults, ove
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .bundle import get_bundle
 from .codes import check_code, is_gemeente
 from .errors import WmoError
 from .forecast import forecast_table
-from .menukaart import Menu, MenuRow, dutch_number, load_category_shares, load_menu
+from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_cost_year, parse_count, parse_number
+from .menukaart import Menu, MenuRow, load_category_shares, load_menu
+
+#: Scenario fields read as a share: '5%' = 0.05.
+_PERCENT_FIELDS = {"indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel"}
 
 
 def cost(row: MenuRow, clients: float, year: int | None = None) -> float:
-    """Euros per year for ``clients`` clients of the row's category."""
-    if clients < 0:
-        raise WmoError(f"clients {clients} is negative")
+    """Euros per year for ``clients`` clients of the row's category.
+
+    The year must lie in 2000-2100: indexation over centuries gives numbers, not budgets.
+    """
+    parse_count(clients, "clients")
+    if year is not None:
+        parse_cost_year(year)
     return clients * row.euro_per_client(year)
 
 
@@ -72,9 +82,23 @@ class Scenario(BaseModel):
     @field_validator("indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel",
                      "substitutie_kostenfactor", mode="before")
     @classmethod
-    def _number(cls, v: object) -> object:
-        """'0,05' from a Dutch sheet is 0.05; uncertain text such as '1.000' is refused, not read as 1."""
-        return dutch_number(v)
+    def _number(cls, v: object, info: Any) -> float | None:
+        """TRUE/FALSE, ambiguous text ('1.000') and dates are refused; '5%' is 0.05."""
+        if v is None:
+            return None
+        return parse_number(v, "", percent=info.field_name in _PERCENT_FIELDS)
+
+    @field_validator("hbh_vanaf_jaar", "substitutie_vanaf_jaar", mode="before")
+    @classmethod
+    def _year(cls, v: object) -> int | None:
+        return None if v is None else parse_cost_year(v, "")
+
+    @field_validator("naam", mode="before")
+    @classmethod
+    def _naam(cls, v: object) -> str:
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise ValueError(f"{describe(v)} is not a name")
+        return str(v).strip() or "scenario"
 
     def apply_row(self, row: MenuRow) -> MenuRow:
         """The row with the scenario's price and billing parameters."""
@@ -106,18 +130,82 @@ def scenario_cost(row: MenuRow, clients: float, year: int, scenario: Scenario) -
     return cost(adjusted, clients * scenario.client_factor(row.categorie, year), year) * scenario.cost_factor(row.categorie, year)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """A scenario from a JSON file with the fields of :class:`Scenario`."""
-    from pydantic import ValidationError
+def scenario_from_rows(values: Any, source: str = "scenario") -> Scenario:
+    """A scenario from a 2-column range or CSV (parameter, waarde); a blank value keeps the base.
 
-    p = Path(path)
-    if not p.is_file():
-        raise WmoError(f"scenario file {str(p)!r} not found: a JSON file with fields {', '.join(Scenario.model_fields)}")
+    Refused: a range without a value column, a parameter named twice, an unknown parameter,
+    a value in a third column (which of the two was meant is not certain).
+    """
+    rows = values if isinstance(values, (list, tuple)) else [[values]]
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
+    filled = [r for r in rows if any(not is_blank(c) for c in r)]
+    if not filled:
+        return Scenario()
+    if max(len(r) for r in rows) < 2:
+        raise WmoError(f"{source} has one column: give 2 columns, parameter and waarde (e.g. indexatie | 0,03)")
+    fields: dict[str, Any] = {}
+    names: list[str] = []
+    for r in filled:
+        key = "" if is_blank(r[0]) else str(r[0]).strip()
+        if not key:
+            raise WmoError(f"{source}: value {describe(r[1])} has no parameter name in the first column")
+        if any(not is_blank(c) for c in r[2:]):
+            raise WmoError(f"{source}: field {key!r} has values in more than one column: give one value")
+        if key.lower() in ("parameter", "naam parameter") and len(names) == 0 and not fields:
+            continue  # a header row
+        if key not in Scenario.model_fields:
+            raise WmoError(f"unknown scenario parameter {key!r}: accepted are {', '.join(Scenario.model_fields)}")
+        names.append(key)
+        no_duplicates(names, f"{source}: parameter")
+        if not is_blank(r[1]):
+            fields[key] = r[1]
+    return _validated_scenario(fields, source)
+
+
+def _validated_scenario(fields: dict[str, Any], source: str) -> Scenario:
     try:
-        return Scenario.model_validate_json(p.read_text(encoding="utf-8"))
+        return Scenario(**fields)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise WmoError(f"scenario {p.name}: field {'.'.join(map(str, err['loc'])) or '?'}: {err['msg']}") from None
+        loc = ".".join(map(str, err["loc"])) or "?"
+        msg = str(err.get("ctx", {}).get("error", err["msg"])).strip()
+        if err["type"] in ("less_than_equal", "greater_than_equal"):
+            bound = err.get("ctx", {})
+            msg = f"{describe(err.get('input'))} is {'above' if 'le' in bound else 'below'} {bound.get('le', bound.get('ge'))}"
+        raise WmoError(f"{source}: field {loc}: {msg}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """A scenario from a JSON file (fields of :class:`Scenario`) or a CSV (parameter;waarde)."""
+    p = Path(path)
+    if not p.exists():
+        raise WmoError(f"scenario file {str(p)!r} not found: a JSON file with fields {', '.join(Scenario.model_fields)}, "
+                       "or a CSV with columns parameter;waarde")
+    if p.suffix.lower() in (".csv", ".txt"):
+        from .csvfiles import read_table
+
+        table = read_table(p, "scenario file")
+        if len([h for h in table.header if h]) > 2:
+            raise WmoError(f"scenario {p.name} has {len(table.header)} columns ({', '.join(table.header[:4])}, ...): "
+                           "give 2 columns, parameter;waarde")
+        return scenario_from_rows([table.header, *table.rows], f"scenario {p.name}")
+    from .csvfiles import read_text
+
+    text = read_text(p, "scenario file")
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise WmoError(f"scenario {p.name} is not valid JSON (line {exc.lineno}: {exc.msg}): "
+                       f"give an object like {{\"indexatie\": 0.03}} or a CSV parameter;waarde") from None
+    if not isinstance(data, dict):
+        raise WmoError(f"scenario {p.name} must hold one JSON object with fields {', '.join(Scenario.model_fields)}")
+    return _validated_scenario(data, f"scenario {p.name}")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    no_duplicates(keys, "scenario: parameter")
+    return dict(pairs)
 
 
 #: Menukaart categories that are, by CBS's definitions of the Wmo types, a part of one modelled
@@ -191,7 +279,7 @@ def category_clients(
     """
     shares = shares if shares is not None else load_category_shares()
     if categories is not None:
-        wanted = list(categories)
+        wanted = [normalize_categorie(c, accepted=shares) for c in categories]
         unknown = [c for c in wanted if c not in shares]
         if unknown:
             raise WmoError(f"unknown categorie {unknown[0]!r}: accepted are {', '.join(shares)}")

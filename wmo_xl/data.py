@@ -27,6 +27,7 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from .codes import WIJK_RE, gemeente_of
+from .csvfiles import check_counts, numeric_frame, read_table
 from .errors import WmoError
 
 #: The tidy table's columns, in order. ``category`` is one of :data:`CATEGORIES`.
@@ -226,15 +227,17 @@ def read_csvs(paths: Sequence[str | Path], *, required: Sequence[str] = REQUIRED
     frames = []
     for p in paths:
         path = Path(p)
-        if not path.is_file():
+        if not path.exists():
             raise WmoError(f"data file {str(path)!r} not found: pass a CSV in the CBS layout (codering_regio, perioden, wmoclienten, ...)")
-        raw = pd.read_csv(path, low_memory=False, dtype={"wmoclienten": "string"})
+        raw = numeric_frame(read_table(path, "data file"))  # sniffed ; , tab and cp1252; numbers by the one rule
         norm = {normalize_name(c) for c in raw.columns}
         lacking = [c for c in required if normalize_name(c) not in norm]
         if lacking:
             found = ", ".join(map(str, raw.columns[:6])) + (", ..." if len(raw.columns) > 6 else "")
             raise WmoError(f"{path.name} lacks column(s) {', '.join(lacking)}: needs {', '.join(required)} (found {found})")
-        frames.append(tidy(raw, source=path.name))
+        frame = tidy(raw, source=path.name)
+        check_counts(frame, ("clients", "inhabitants"), path.name)
+        frames.append(frame)
     if not frames:
         raise WmoError("no data files given: pass at least one CSV")
     return combine(frames)

@@ -8,16 +8,17 @@ bad value is reported by row and column, never read as 0.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from .csvfiles import read_table
 from .errors import WmoError
+from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_number, parse_share, parse_year
 
 Eenheid = Literal["uur", "dagdeel", "etmaal", "maand", "rit", "stuk"]
 
@@ -29,32 +30,9 @@ COLUMNS: list[str] = [
 OPTIONAL_COLUMNS = ["bron"]
 CATEGORIES = ("hbh", "begeleiding", "dagbesteding", "hulpmiddelen", "vervoer", "wonen")
 
-#: '3.000' / '3,000' / '12.500.000': one separator kind in groups of three, no leading zero.
-_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$")
-#: '1.234,50': dots grouping thousands, one decimal comma.
-_DUTCH_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+,\d+$")
-
-
-def dutch_number(v: object) -> object:
-    """Text as a number when its reading is certain: '32,40', '32.40', '1.234,50', '\u20ac 12'.
-
-    Text whose reading is not certain is refused, never guessed: '3.000' is 3000 to a Dutch
-    reader and 3 to an English one (likewise '3,000'), and '1,234.50' is English notation.
-    A wrong guess would be a price 1000 times too low in every total. Other text is returned
-    as it is (the field's own validation then refuses it); numbers pass through.
-    """
-    if isinstance(v, str):
-        s = v.strip().replace("\u20ac", "").replace(" ", "").replace("\u00a0", "")
-        if _AMBIGUOUS.match(s) or ("," in s and "." in s and not _DUTCH_GROUPED.match(s)):
-            raise ValueError(f"{v!r} is not certain (thousands or decimals?): type the number "
-                             "without thousands separators, e.g. 3000 or 32,40")
-        if "," in s:
-            s = s.replace(".", "").replace(",", ".")
-        try:
-            return float(s)
-        except ValueError:
-            return v
-    return v
+def _decimal(info: ValidationInfo) -> str | None:
+    """The decimal mark of the file the row comes from (None for cells typed in Excel)."""
+    return (info.context or {}).get("decimal") if info is not None else None
 
 
 class MenuRow(BaseModel):
@@ -75,7 +53,7 @@ class MenuRow(BaseModel):
     indexatie: float = Field(ge=-0.5, le=0.5)
     bron: str = ""
 
-    @field_validator("leveringsvorm", "eenheid", "categorie", "dienst", mode="before")
+    @field_validator("leveringsvorm", "eenheid", "dienst", mode="before")
     @classmethod
     def _text(cls, v: object) -> object:
         if isinstance(v, str):
@@ -84,11 +62,28 @@ class MenuRow(BaseModel):
                 "uur", "dagdeel", "etmaal", "maand", "rit", "stuk") else v
         return v
 
-    @field_validator("aandeel", "verzilveringsgraad", "eenheden_per_client_per_jaar", "prijs", "indexatie", "prijsjaar", mode="before")
+    @field_validator("categorie", mode="before")
     @classmethod
-    def _number(cls, v: object) -> object:
-        """Accept '32,40', '32.40' and '1.234,50' from a Dutch sheet (see :func:`dutch_number`)."""
-        return dutch_number(v)
+    def _categorie(cls, v: object) -> str:
+        """'HBH', 'Hulp bij het huishouden' -> 'hbh': an unknown label would drop out of a scenario."""
+        return normalize_categorie(v, "", accepted=CATEGORIES)
+
+    @field_validator("aandeel", "verzilveringsgraad", "indexatie", mode="before")
+    @classmethod
+    def _share(cls, v: object, info: ValidationInfo) -> float:
+        """Shares and indexation: '35%' = 0.35; text by the one number rule (wmo_xl.inputs)."""
+        return parse_number(v, "", percent=True, decimal=_decimal(info))
+
+    @field_validator("eenheden_per_client_per_jaar", "prijs", mode="before")
+    @classmethod
+    def _number(cls, v: object, info: ValidationInfo) -> float:
+        """'32,40', '32.40', '€ 8.000,00' are read; '8.000' only where the file settles the decimal mark."""
+        return parse_number(v, "", decimal=_decimal(info))
+
+    @field_validator("prijsjaar", mode="before")
+    @classmethod
+    def _prijsjaar(cls, v: object) -> int:
+        return parse_year(v, "", lo=2000, hi=2100)
 
     def euro_per_client(self, year: int | None = None) -> float:
         """Euros per client of the category in ``year`` (price year if None)."""
@@ -102,9 +97,12 @@ class Menu(BaseModel):
     rows: list[MenuRow]
 
     def get(self, dienst: object) -> MenuRow:
-        key = str(dienst).strip() if dienst is not None else ""
+        key = str(dienst).strip() if dienst is not None and not isinstance(dienst, bool) else ""
         for row in self.rows:
             if row.dienst == key:
+                return row
+        for row in self.rows:  # names are unique ignoring case (menu_from_rows checks), so this is certain
+            if row.dienst.lower() == key.lower():
                 return row
         raise WmoError(f"unknown service {key!r}: the menukaart has {', '.join(r.dienst for r in self.rows)}")
 
@@ -117,38 +115,51 @@ def _problem(err: dict) -> str:  # type: ignore[type-arg]
     value = err.get("input")
     if kind in ("missing",):
         return "is empty"
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"])).strip()
     if kind.startswith(("float", "int")) and "parsing" in kind:
-        return f"{value!r} is not a number"
+        return f"{describe(value)} is not a number"
     if kind == "greater_than_equal" and err.get("ctx", {}).get("ge") == 0:
-        return f"{value!r} is negative"
+        return f"{describe(value)} is negative"
     if kind in ("less_than_equal", "greater_than_equal"):
         lo = {"aandeel": "0-1", "verzilveringsgraad": "0-1", "indexatie": "-0.5 to 0.5", "prijsjaar": "2000-2100"}
         field = err["loc"][0] if err.get("loc") else ""
-        return f"{value!r} is outside {lo.get(str(field), 'the allowed range')}"
-    if kind == "value_error":  # our own validators' messages name the value already
-        return str(err.get("ctx", {}).get("error", err["msg"]))
+        return f"{describe(value)} is outside {lo.get(str(field), 'the allowed range')}"
     if kind == "literal_error":
-        return f"{value!r} is not one of {err.get('ctx', {}).get('expected', '')}"
-    return f"{value!r}: {err['msg']}"
+        return f"{describe(value)} is not one of {err.get('ctx', {}).get('expected', '')}"
+    return f"{describe(value)}: {err['msg']}"
 
 
 def _is_empty(v: object) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+    return is_blank(v)
+
+
+def nothing_below(values: Sequence[Sequence[object]], empty: int, source: str) -> None:
+    """The table ends at its first empty row; a service below it would be silently unread.
+
+    A row with one filled cell (a note under the table) is no service and is allowed.
+    """
+    for k, raw in enumerate(values[empty + 1:], start=empty + 1):
+        if sum(not _is_empty(v) for v in raw) >= 2:
+            raise WmoError(f"{source} row {k} comes after the empty row {empty}: rows below an empty row are not read; "
+                           "remove the empty row")
 
 
 def menu_header(row: Sequence[object], *, source: str = "menukaart") -> list[str]:
-    """The header row's column names (lower case), or an error naming the lacking columns."""
+    """The header row's column names (lower case), or an error naming lacking or doubled columns."""
     header = [str(h).strip().lower() if h is not None else "" for h in row]
+    no_duplicates(header, f"{source}: column")
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
     return header
 
 
-def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart") -> Menu:
+def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart", decimal: str | None = None) -> Menu:
     """Validate a header-first 2-D list (an Excel range); rows stop at the first empty row.
 
-    Errors name the data row (1 = first row under the header) and the column.
+    Errors name the data row (1 = first row under the header) and the column. ``decimal``
+    is the decimal mark of the CSV the rows come from (see :func:`wmo_xl.inputs.decimal_mark`).
     """
     if not values or not isinstance(values[0], (list, tuple)):
         raise WmoError(f"{source} is empty: pass the Menukaart range with its header row")
@@ -159,6 +170,7 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
     for i, raw in enumerate(values[1:], start=1):
         cells = list(raw) + [None] * (len(header) - len(raw))
         if all(_is_empty(v) for v in cells):
+            nothing_below(values, i, source)
             break
         record = {c: cells[j] for c, j in pos.items() if not _is_empty(cells[j])}
         if "omschrijving" in record:
@@ -166,14 +178,14 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
         if "bron" in record:
             record["bron"] = str(record["bron"])
         try:
-            row = MenuRow(**record)
+            row = MenuRow.model_validate(record, context={"decimal": decimal})
         except ValidationError as exc:
             err = exc.errors()[0]
             col = err["loc"][0] if err.get("loc") else "?"
             raise WmoError(f"{source} row {i}, column {col}: {_problem(err)}") from None
-        if row.dienst in seen:
+        if row.dienst.lower() in seen:
             raise WmoError(f"{source} row {i}, column dienst: {row.dienst!r} appears twice")
-        seen.add(row.dienst)
+        seen.add(row.dienst.lower())
         rows.append(row)
     if not rows:
         raise WmoError(f"{source} has a header but no rows")
@@ -191,15 +203,29 @@ def load_menu(path: str | Path | None = None) -> Menu:
         with resources.files("wmo_xl").joinpath("data/menukaart_default.csv").open("r", encoding="utf-8") as fh:
             return menu_from_frame(pd.read_csv(fh, dtype=str), source="default menukaart")
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise WmoError(f"menukaart file {str(p)!r} not found: pass a .csv or .xlsx with columns {', '.join(COLUMNS)}")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return menu_from_frame(_table_from_sheet(_read_sheet(p)), source=p.name)
+    if p.suffix.lower() in (".csv", ".txt"):
+        table = read_table(p, "menukaart file")
+        return menu_from_rows([table.header, *table.rows], source=p.name, decimal=table.decimal)
+    raise WmoError(f"menukaart file {p.name!r} must be .csv or .xlsx")
+
+
+def _read_sheet(p: Path) -> pd.DataFrame:
+    """The Menukaart sheet (or the first) of a workbook, raw; a damaged file is a WmoError."""
+    if not p.is_file():
+        raise WmoError(f"menukaart file {str(p)!r} is a folder: pass a .csv or .xlsx file")
+    try:
         xl = pd.ExcelFile(p)
         sheet = "Menukaart" if "Menukaart" in xl.sheet_names else xl.sheet_names[0]
-        return menu_from_frame(_table_from_sheet(pd.read_excel(p, sheet_name=sheet, header=None)), source=p.name)
-    if p.suffix.lower() == ".csv":
-        return menu_from_frame(pd.read_csv(p, dtype=str), source=p.name)
-    raise WmoError(f"menukaart file {p.name!r} must be .csv or .xlsx")
+        return pd.read_excel(xl, sheet_name=sheet, header=None)
+    except WmoError:
+        raise
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, ... from a damaged or renamed file
+        raise WmoError(f"menukaart file {p.name!r} cannot be read as an Excel workbook ({type(exc).__name__}): "
+                       "save it again from Excel as .xlsx, or as CSV") from None
 
 
 def _table_from_sheet(raw: pd.DataFrame) -> pd.DataFrame:
@@ -225,18 +251,28 @@ def _default_shares() -> tuple[tuple[str, float], ...]:
 
 
 def _read_shares(path: str | Path | None) -> dict[str, float]:
+    """categorie -> share; categories normalised, numbers by the one rule, a category twice refused."""
     if path is None:
         with resources.files("wmo_xl").joinpath("data/categorie_aandelen.csv").open("r", encoding="utf-8") as fh:
-            df = pd.read_csv(fh)
+            df = pd.read_csv(fh, dtype=str)
+        header, rows, decimal, name = list(df.columns), df.values.tolist(), ".", "default shares"
     else:
-        p = Path(path)
-        if not p.is_file():
-            raise WmoError(f"shares file {str(p)!r} not found: needs columns categorie, aandeel_van_totaal")
-        df = pd.read_csv(p)
-    if not {"categorie", "aandeel_van_totaal"} <= set(df.columns):
-        raise WmoError("shares file needs columns categorie, aandeel_van_totaal")
-    shares = dict(zip(df["categorie"].astype(str).str.strip(), pd.to_numeric(df["aandeel_van_totaal"], errors="coerce")))
-    bad = [k for k, v in shares.items() if not (0 <= v <= 1)]
-    if bad:
-        raise WmoError(f"share of category {bad[0]!r} must be a number between 0 and 1")
+        table = read_table(path, "shares file")
+        header, rows, decimal, name = table.header, table.rows, table.decimal, table.name
+    cols = [str(h).strip().lower() for h in header]
+    if not {"categorie", "aandeel_van_totaal"} <= set(cols):
+        raise WmoError(f"shares file {name!r} needs columns categorie, aandeel_van_totaal (has {', '.join(cols)})")
+    ci, vi = cols.index("categorie"), cols.index("aandeel_van_totaal")
+    shares: dict[str, float] = {}
+    for i, r in enumerate(rows, start=2):
+        if is_blank(r[ci]) and is_blank(r[vi]):
+            continue
+        where = f"{name} line {i}"
+        cat = normalize_categorie(r[ci], "categorie", where, accepted=CATEGORIES)
+        if cat in shares:
+            raise WmoError(f"{where}: categorie {cat!r} appears twice")
+        shares[cat] = parse_share(r[vi], "aandeel_van_totaal", where) if decimal is None else parse_number(
+            r[vi], "aandeel_van_totaal", where, lo=0, hi=1, percent=True, decimal=decimal)
+    if not shares:
+        raise WmoError(f"shares file {name!r} has a header but no rows")
     return shares

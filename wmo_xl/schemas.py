@@ -12,19 +12,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from .codes import check_code
 from .data import category_of
 from .errors import WmoError
+from .inputs import check_years_count
+from .inputs import parse_year as _parse_year
 
 
 def parse_year(v: object) -> int:
-    """A cell's year (2025, 2025.0, ' 2025') as int; WmoError for anything else."""
-    if isinstance(v, bool) or v is None:
-        raise WmoError(f"year {v!r} is not a year: give a whole number like 2025")
-    try:
-        f = float(str(v).strip())
-    except ValueError:
-        raise WmoError(f"year {v!r} is not a year: give a whole number like 2025") from None
-    if not f.is_integer():
-        raise WmoError(f"year {v!r} is not a whole number: give a year like 2025")
-    return int(f)
+    """A cell's year (2025, 2025.0, ' 2025') as int; WmoError for anything else (see wmo_xl.inputs)."""
+    return _parse_year(v)
 
 
 class YearsQuery(BaseModel):
@@ -38,7 +32,9 @@ class YearsQuery(BaseModel):
     @field_validator("years", mode="before")
     @classmethod
     def _years(cls, v: object) -> list[int]:
-        return [parse_year(y) for y in v]  # type: ignore[attr-defined]
+        years = [parse_year(y) for y in v]  # type: ignore[attr-defined]
+        check_years_count(years)
+        return years
 
     @field_validator("category", mode="before")
     @classmethod

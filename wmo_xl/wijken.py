@@ -19,9 +19,18 @@ def wijken_of(gemeente: object, category: str = "totaal", model: str | Path | No
 
 
 def gemeenten(model: str | Path | None = None) -> dict[str, str]:
-    """Gemeente code -> name for every gemeente in the model."""
+    """Gemeente code -> name for every gemeente in the model that can be forecast.
+
+    Gemeenten merged away before the model's last data year are left out (their codes no
+    longer exist; :func:`wmo_xl.forecast.ended_gemeenten`), so a list or ``--all`` offers
+    none that would only answer with an error.
+    """
+    from .forecast import ended_gemeenten
+
     b = get_bundle(model)
-    return {g: b.gemeentenamen.get(g, g) for g in sorted(b.model("totaal").gemeente_rows)}
+    fc = b.model("totaal")
+    gone = ended_gemeenten(fc)
+    return {g: b.gemeentenamen.get(g, g) for g in sorted(fc.gemeente_rows) if g not in gone}
 
 
 def inhabitants_of(code: object, model: str | Path | None = None) -> float:

@@ -8,8 +8,6 @@ Excel side can show it (never a silent switch).
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,10 +71,14 @@ def which_model(workbook_fullname: str | None) -> ModelChoice:
 
 def _choose(workbook: str) -> ModelChoice:
     local = local_bundle_path(workbook)
-    if not local.exists() and not local.with_name(local.name + ".previous").exists():
+    previous = local.with_name(local.name + ".previous")
+    if not local.exists() and not local.is_symlink() and not previous.exists():
         return ModelChoice(None, NATIONAL)
     try:
-        p = local.resolve()
+        for candidate in (local, previous):
+            if candidate.is_symlink():
+                raise WmoError(f"{candidate.name} is a link; links are not followed")
+        p = local.absolute()
         demand_signature(p)
         bundle = get_bundle(p, require_signature=True)
         made_for = bundle.manifest.get("workbook")
@@ -93,14 +95,12 @@ def model_for_workbook(workbook: str | Path | None) -> Path | None:
 
 
 def deactivate_local_bundle(workbook: str | Path) -> Path | None:
-    """Back to the national model for a workbook: its bundle is renamed ``.inactive``, not deleted."""
+    """Back to the national model for a workbook: its bundle is renamed ``.inactive`` (``.inactive-2``, ...), never deleted."""
+    from ..safefiles import set_aside
+
     local = local_bundle_path(workbook)
     set_workbook_model(workbook, None)
-    if not local.exists():
-        return None
-    kept = local.with_name(local.name + ".inactive")
-    if kept.exists():
-        shutil.rmtree(kept)
-    os.replace(local, kept)
-    clear_cache(local)
+    kept = set_aside(local, ".inactive")  # numbered: every model set aside is kept; links and foreign folders refused
+    if kept is not None:
+        clear_cache(local)
     return kept

@@ -250,9 +250,11 @@ def write_bundle(
     old bundle untouched, and the temp dir is removed. ``sign_it`` (default: for local
     bundles) adds ``manifest.sig`` with this user's key.
     """
+    from ..safefiles import check_bundle_target
     from .cache import clear_cache
 
-    out = Path(out).resolve()
+    check_bundle_target(out)  # never through a link, never onto or beside a folder the project did not write
+    out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
@@ -283,9 +285,12 @@ def write_bundle(
             (tmp / SIGNATURE_FILE).write_text(sign(raw), encoding="ascii")
         previous = out.with_name(out.name + ".previous")
         if out.exists():
-            if previous.exists():
+            if previous.exists():  # a bundle this project wrote (check_bundle_target): the one before the last
                 shutil.rmtree(previous)
-            os.replace(out, previous)
+            if any(out.iterdir()):
+                os.replace(out, previous)
+            else:
+                out.rmdir()  # an empty folder the user made for the model
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

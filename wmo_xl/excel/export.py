@@ -26,6 +26,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ..errors import WmoError
+from ..safefiles import check_workbook_writable, refuse_link
 from ..menukaart import MenuRow, load_menu
 from . import export_layout as L
 from . import export_names as N
@@ -49,8 +50,13 @@ def export_workbook(
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise WmoError(f"output {out.name!r} must end in .xlsx (the export has no macros)")
+    refuse_link(out, "output")
+    if out.is_dir():
+        raise WmoError(f"output {str(out)!r} is a folder: give a file name ending in .xlsx")
     if out.exists() and not force:
         raise WmoError(f"{out} exists: pass --force to replace it (a backup copy is kept)")
+    if out.exists():
+        check_workbook_writable(out)  # never replace a read-only workbook or one open in Excel
     if not out.parent.is_dir():
         raise WmoError(f"folder {str(out.parent)!r} does not exist")
     data = gather(gemeenten, years if years is not None else default_years(model), model)

@@ -54,7 +54,11 @@ def retrain(book: SheetAccess | None = None) -> RetrainResult | None:
 def reset_model(book: SheetAccess | None = None) -> Path | None:
     """Back to the national model. The local bundle is kept aside (renamed), never deleted."""
     access = book or XlwingsBook(_caller_book())
-    kept = deactivate_local_bundle(access.path)
+    try:
+        kept = deactivate_local_bundle(access.path)
+    except WmoError as exc:  # a link or a folder the project did not write: left as it is
+        access.status(f"wmo_xl: niet teruggezet - {exc}")
+        return None
     access.status("wmo_xl: landelijk model actief" + (f" (eigen model bewaard als {kept.name})" if kept else ""))
     _recalculate(access, "landelijk model")
     return kept

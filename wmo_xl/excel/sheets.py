@@ -81,6 +81,7 @@ class OpenpyxlBook:
         if not self._path.is_file():
             raise WmoError(f"workbook {str(self._path)!r} not found")
         self._progress = progress
+        self._pending: dict[str, list[list[Any]]] = {}
         keep_vba = self._path.suffix.lower() == ".xlsm"
         try:
             self.wb = openpyxl.load_workbook(self._path, keep_vba=keep_vba)
@@ -97,29 +98,25 @@ class OpenpyxlBook:
         return [list(r) for r in self.wb[sheet].iter_rows(values_only=True)]
 
     def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None:
-        if sheet in self.wb.sheetnames:
-            del self.wb[sheet]
-        ws = self.wb.create_sheet(sheet)
-        for r in rows:
-            ws.append(r)
+        """Kept until :meth:`save`, which writes only this sheet into the file."""
+        self._pending[sheet] = [list(r) for r in rows]
 
     def status(self, message: str | None) -> None:
         if message and self._progress:
             self._progress(message)
 
     def save(self) -> None:
-        """Atomic save (temp file + rename), then restore Excel's dynamic-array flags."""
-        original = self._path.read_bytes()
-        fd, tmp = tempfile.mkstemp(suffix=self._path.suffix, dir=self._path.parent)
-        os.close(fd)
-        try:
-            self.wb.save(tmp)
-            restore_dynamic_arrays(original, Path(tmp))
-            shutil.copymode(self._path, tmp)
-            os.replace(tmp, self._path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write the report sheets into the file, every other part byte for byte as it was.
+
+        openpyxl's own save would drop every cached formula result and set full-calc-on-load
+        (the file then shows #NAME? without Python); :func:`wmo_xl.excel.xlsxpatch.patch_sheet`
+        replaces only the sheets written here, atomically.
+        """
+        from .xlsxpatch import patch_sheet
+
+        for sheet, rows in self._pending.items():
+            patch_sheet(self._path, sheet, rows)
+        self._pending.clear()
 
 
 _CELL_CM = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*\bcm="1"')

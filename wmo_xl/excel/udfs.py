@@ -40,6 +40,7 @@ import xlwings as xw
 
 from ..bundle import NATIONAL, ModelChoice, get_bundle, which_model
 from ..errors import WmoError
+from ..inputs import check_grid, check_years_count, one_cell, parse_cost_year, parse_count, vector
 
 NA = "#N/A"
 PREFIX = "#WMO! "
@@ -73,18 +74,18 @@ def _empty(value: Any) -> bool:
 
 
 def _one(value: Any, name: str) -> Any:
-    """A single cell's value; #N/A when empty, #WMO! when several cells are given."""
-    items = _flat(value)
-    if not items:
+    """A single cell's value; #N/A when empty, #WMO! for a range (even one with blanks:
+    which cell was meant is not certain; wmo_xl.inputs.one_cell)."""
+    v = one_cell(value, name)
+    if v is None:
         raise _Missing(name)
-    if len(items) > 1:
-        raise WmoError(f"{name} must be one cell, got {len(items)} values")
-    return items[0]
+    return v
 
 
-def _optional(value: Any, default: Any) -> Any:
-    items = _flat(value)
-    return items[0] if items else default
+def _optional(value: Any, default: Any, name: str = "category") -> Any:
+    """An optional single cell: the default when empty; a range of several cells is refused."""
+    v = one_cell(value, name)
+    return default if v is None else v
 
 
 def _rows(value: Any) -> list[list[Any]]:
@@ -96,19 +97,10 @@ def _rows(value: Any) -> list[list[Any]]:
     return [list(value)]
 
 
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(float(value)):
-        raise WmoError(f"{name} {value!r} is not a number")
-    return float(value)
-
-
 def _year_or_none(value: Any) -> int | None:
-    y = _optional(value, None)
-    if y is None:
-        return None
-    if isinstance(y, bool) or not isinstance(y, (int, float)) or not float(y).is_integer():
-        raise WmoError(f"year {y!r} is not a year")
-    return int(y)
+    """A cost year (2000-2100), or None for an empty cell (the price year)."""
+    y = _optional(value, None, "year")
+    return None if y is None else parse_cost_year(y)
 
 
 def _years(value: Any) -> list[int]:
@@ -118,6 +110,7 @@ def _years(value: Any) -> list[int]:
     items = _flat(value)
     if not items:
         raise _Missing("years")
+    check_years_count(items)
     return years_query(items).years
 
 
@@ -236,32 +229,47 @@ def wmo_forecast_table(wijken, years, category=None):  # no annotations: see mod
     from ..forecast import forecast, forecast_table
     from ..schemas import years_query
 
-    codes, year_list = _flat(wijken), _flat(years)
-    if not codes or not year_list:
+    codes, year_cells = _trimmed(vector(wijken, "wijken")), _trimmed(vector(years, "years"))
+    if not codes or not year_cells:
         raise _Missing("wijken/years")
+    check_years_count(year_cells)
+    check_grid(len(codes), len(year_cells))
     model = _model()
-    q = years_query(year_list, _optional(category, "totaal"))
+    q = years_query([y for y in year_cells if y is not None], _optional(category, "totaal"))
+    # blank cells among the codes or years keep their place as an empty row or column, so
+    # cell (i, j) is always the forecast of code i in year j (blanks after the last code or
+    # year are dropped: a range reaching below a spilled list of wijken shifts nothing)
+    rows = [i for i, c in enumerate(codes) if c is not None]
+    cols = [j for j, y in enumerate(year_cells) if y is not None]
     # a grid column before the category's first data year (HbH starts in 2017) stays empty,
     # so switching the Forecast sheet to hbh does not turn the whole grid into one message
     first, _, _ = _reach(model, q.category)
-    shown = [y for y in q.years if y >= first]
-    grid = np.full((len(codes), len(q.years)), np.nan)
+    shown = [(j, y) for j, y in zip(cols, q.years) if y >= first]
+    grid = np.full((len(codes), len(year_cells)), np.nan)
     if shown:
-        table = forecast_table(codes, shown, q.category, model=model)
-        cols = [j for j, y in enumerate(q.years) if y >= first]
-        grid[:, cols] = table["clients"].to_numpy(dtype=float).reshape(len(codes), len(shown))
+        table = forecast_table([codes[i] for i in rows], [y for _, y in shown], q.category, model=model)
+        values = table["clients"].to_numpy(dtype=float).reshape(len(rows), len(shown))
+        grid[np.ix_(rows, [j for j, _ in shown])] = values
     out: list[list[Any]] = np.where(np.isnan(grid), None, grid).tolist()
     # a gemeente's past year with too many wijken without a CBS value: the reason, not a blank
-    for i, code in enumerate(table["wijk"].iloc[::len(shown)] if shown else []):
+    for i, code in zip(rows, table["wijk"].iloc[::len(shown)] if shown else []):
         if not is_gemeente(code):
             continue
-        for j, y in enumerate(q.years):
-            if y >= first and out[i][j] is None:
+        for j, y in shown:
+            if out[i][j] is None:
                 try:
                     forecast(code, y, q.category, model=model)
                 except WmoError as exc:
                     out[i][j] = _message(exc)
     return out
+
+
+def _trimmed(cells: list[Any]) -> list[Any]:
+    """Cells up to the last non-blank one."""
+    n = len(cells)
+    while n and cells[n - 1] is None:
+        n -= 1
+    return cells[:n]
 
 
 @xw.func
@@ -286,7 +294,7 @@ def wmo_cost(service, clients, menu, year=None):  # no annotations: see module d
     from ..menukaart import menu_from_rows
 
     dienst = _one(service, "service")
-    n = _number(_one(clients, "clients"), "clients")
+    n = parse_count(_one(clients, "clients"), "clients")
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
     row = menu_from_rows(_rows(menu)).get(dienst)
@@ -303,12 +311,12 @@ def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations
     from ..menukaart import menu_from_rows
 
     dienst = _one(service, "service")
-    n = _number(_one(clients, "clients"), "clients")
-    y = _year_or_none(_one(year, "year"))
+    n = parse_count(_one(clients, "clients"), "clients")
+    y = parse_cost_year(_one(year, "year"))
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
     row = menu_from_rows(_rows(menu)).get(dienst)
-    return scenario_cost(row, n, int(y), _scenario(scenario))  # type: ignore[arg-type]
+    return scenario_cost(row, n, y, _scenario(scenario))
 
 
 @xw.func
@@ -332,33 +340,20 @@ def wmo_clients(gemeente, year, categorie):  # no annotations: see module docstr
     from ..costs import category_clients
     from ..schemas import query
 
-    cat = str(_one(categorie, "categorie")).strip().lower()
+    cat = _one(categorie, "categorie")  # normalised by the core ('HBH', 'Hulp bij het huishouden' -> hbh)
     q = query(_one(gemeente, "gemeente"), _one(year, "year"))
     table = category_clients(q.code, [q.year], model=_model(), categories=[cat])
     return float(table["clienten"].iloc[0])
 
 
 def _scenario(values: Any) -> Any:
-    """A 2-column range (field, value) -> Scenario; empty values keep the base."""
-    from pydantic import ValidationError
+    """A 2-column range (parameter, waarde) -> Scenario; empty values keep the base.
 
-    from ..costs import Scenario
+    A one-column range, a parameter named twice or TRUE/FALSE as a value are refused
+    (wmo_xl.costs.scenario_from_rows)."""
+    from ..costs import scenario_from_rows
 
-    fields: dict[str, Any] = {}
-    for r in _rows(values) if values is not None else []:
-        if len(r) < 2 or _empty(r[0]):
-            continue
-        key = str(r[0]).strip()
-        if key not in Scenario.model_fields:
-            raise WmoError(f"unknown scenario parameter {key!r}: accepted are {', '.join(Scenario.model_fields)}")
-        if not _empty(r[1]):
-            v = r[1]
-            fields[key] = int(v) if key.endswith("_jaar") and isinstance(v, float) and v.is_integer() else v
-    try:
-        return Scenario(**fields)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise WmoError(f"scenario parameter {err['loc'][0]}: {err['msg']}") from None
+    return scenario_from_rows(_rows(values) if values is not None else [], "scenario")
 
 
 # ------------------------------------------------------------------ block functions
@@ -442,17 +437,18 @@ class _MenuLine:
 def _menu_lines(menu: Any) -> list[_MenuLine]:
     """Every menukaart row until the first empty one, each parsed on its own, so one bad
     price fails only its own service (and every total that contains it)."""
-    from ..menukaart import menu_from_rows, menu_header
+    from ..menukaart import menu_from_rows, menu_header, nothing_below
 
     rows = _rows(menu)
     if not rows or not _flat(rows[:1]):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    header = menu_header(rows[0])  # the header only: a bad first row fails its own service, like any other
+    header = menu_header(rows[0])  # the header only (lacking columns, a column twice): a bad first row fails its own service
     pos_d, pos_c = header.index("dienst"), header.index("categorie")
     lines: list[_MenuLine] = []
     seen: set[str] = set()
     for i, raw in enumerate(rows[1:], start=1):
         if all(_empty(v) for v in raw):
+            nothing_below(rows, i, "menukaart")  # a service below an empty row would be silently unread
             break
         cells = list(raw) + [None] * (len(header) - len(raw))
         name = "" if _empty(cells[pos_d]) else str(cells[pos_d]).strip()
@@ -461,9 +457,9 @@ def _menu_lines(menu: Any) -> list[_MenuLine]:
         try:
             line.row = menu_from_rows([rows[0], cells]).rows[0]
             line.dienst, line.categorie = line.row.dienst, line.row.categorie
-            if line.dienst in seen:
+            if line.dienst.lower() in seen:
                 raise WmoError(f"service {line.dienst!r} appears twice")
-            seen.add(line.dienst)
+            seen.add(line.dienst.lower())
         except WmoError as exc:
             text = str(exc).replace("menukaart row 1, ", "")
             line.error = f"{PREFIX}menukaart row {i} ({line.dienst}): {text}"

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError, field_validator
 from ..codes import gemeente_of, is_wijk, normalize_code
 from ..data import category_of, normalize_name, plain
 from ..errors import WmoError
+from ..gemeenten import LIST_YEAR, still_exists
+from ..inputs import parse_count
 from ..schemas import parse_year
 
 DATA_SHEET = "Data"
@@ -83,13 +85,7 @@ class DataRow(BaseModel):
             raise ValueError("empty count")
         if isinstance(v, str) and v.strip() in (".", "x", "-"):
             raise ValueError(f"{v.strip()!r} = suppressed by CBS: missing, not 0; row skipped")
-        try:
-            f = float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(f"{v!r} is not a number") from None
-        if f != f or f < 0:
-            raise ValueError(f"{v!r} is negative" if f == f else "not a number")
-        return f
+        return parse_count(v, "")  # '1.490' is ambiguous, not 1.49; TRUE, 1e300 refused (wmo_xl.inputs)
 
     @field_validator("categorie", mode="before")
     @classmethod
@@ -105,6 +101,14 @@ def _header_index(values: list[list[Any]]) -> int:
     raise WmoError(f"no header row found on sheet {DATA_SHEET!r}: the first cell of the header must be 'wijk'")
 
 
+def _column_letter(j: int) -> str:
+    name, j = "", j + 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
 def parse_rows(
     values: list[list[Any]], known: set[str] | None = None, known_gemeenten: set[str] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -117,16 +121,19 @@ def parse_rows(
     header = [normalize_name(c) if c is not None else "" for c in values[h]]
     cols: dict[str, int] = {}
     for canon, aliases in _ALIASES.items():
-        for a in aliases:
-            if a in header:
-                cols[canon] = header.index(a)
-                break
+        found = [j for j, name in enumerate(header) if name in aliases]
+        if len(found) > 1:  # which column was meant is not certain
+            letters = " and ".join(_column_letter(j) for j in found)
+            raise WmoError(f"the header on sheet {DATA_SHEET!r} names {canon} twice (columns {letters}): keep one")
+        if found:
+            cols[canon] = found[0]
     missing = [c for c in ("wijk", "jaar", "clienten") if c not in cols]
     if missing:
         raise WmoError(f"the header on sheet {DATA_SHEET!r} lacks {', '.join(missing)}: needs wijk, jaar, clienten (or year, clients)")
     good: list[dict[str, Any]] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, int, str], int] = {}
+    warned: set[str] = set()
     for offset, raw in enumerate(values[h + 1:], start=1):
         sheet_row = h + 1 + offset
         cells = list(raw) + [None] * len(header)
@@ -148,10 +155,17 @@ def parse_rows(
             problems.append(Problem(sheet_row, "wijk", row.wijk, f"duplicate of row {seen[key]} ({row.wijk}, {row.jaar}); first one used"))
             continue
         seen[key] = sheet_row
-        if known_gemeenten is not None and gemeente_of(row.wijk) not in known_gemeenten:
-            problems.append(Problem(sheet_row, "wijk", row.wijk, f"unknown gemeente {gemeente_of(row.wijk)}: not in the national model"))
-            continue
-        if known is not None and row.wijk not in known:
+        g = gemeente_of(row.wijk)
+        if known_gemeenten is not None and g not in known_gemeenten:
+            if not still_exists(g):
+                problems.append(Problem(sheet_row, "wijk", row.wijk, f"unknown gemeente {g}: not in the national model "
+                                        f"nor among the gemeenten of CBS {LIST_YEAR}"))
+                continue
+            if g not in warned:  # a gemeente formed after the national model's years: its own figures only
+                warned.add(g)
+                problems.append(Problem(sheet_row, "wijk", row.wijk, f"gemeente {g} is newer than the national model: "
+                                        "only its own figures are used", "waarschuwing"))
+        elif known is not None and row.wijk not in known:
             problems.append(Problem(sheet_row, "wijk", row.wijk, "not in the national model (new or redrawn wijk): only its own figures are used", "waarschuwing"))
         good.append({"wijk": row.wijk, "year": row.jaar, "clients": row.clienten, "category": row.categorie, "row": sheet_row})
     df = pd.DataFrame(good, columns=["wijk", "year", "clients", "category", "row"])

@@ -18,6 +18,7 @@ import pandas as pd
 from ..bundle import FORECAST_FILE, Bundle, get_bundle, local_bundle_path, write_bundle
 from ..codes import gemeente_of
 from ..errors import WmoError
+from ..safefiles import WorkbookLock
 from ..fitted import FittedForecast
 from .recalibrate import local_backtest, recalibrate
 from .rows import DATA_SHEET, Problem, parse_rows
@@ -119,31 +120,32 @@ def retrain(book: BookAccess, national_path: str | Path | None = None, progress:
             progress(msg)
 
     try:
-        say("gegevens lezen")
-        national = get_bundle(national_path)
-        known = {str(w) for m in national.models.values() for w in m.codes}
-        local, problems = parse_rows(book.read(DATA_SHEET), known, {gemeente_of(w) for w in known})
-        report = [["rij", "kolom", "waarde", "probleem", "soort"]] + [p.as_row() for p in problems]
-        if len(report) == 1:
-            report.append(["", "", "", "geen problemen gevonden", ""])
-        usable = local.groupby("category")["wijk"].count().max() if len(local) else 0
-        if usable < MIN_ROWS:
-            report.append(["", "", "", f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind", "fout"])
+        with WorkbookLock(book.path):  # one retrain per workbook at a time (a second one stops here)
+            say("gegevens lezen")
+            national = get_bundle(national_path)
+            known = {str(w) for m in national.models.values() for w in m.codes}
+            local, problems = parse_rows(book.read(DATA_SHEET), known, {gemeente_of(w) for w in known})
+            report = [["rij", "kolom", "waarde", "probleem", "soort"]] + [p.as_row() for p in problems]
+            if len(report) == 1:
+                report.append(["", "", "", "geen problemen gevonden", ""])
+            usable = local.groupby("category")["wijk"].count().max() if len(local) else 0
+            if usable < MIN_ROWS:
+                report.append(["", "", "", f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind", "fout"])
+                book.write_sheet(REPORT_SHEET, _rectangular(report))
+                book.save()
+                raise WmoError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); see sheet {REPORT_SHEET!r}")
+            say(f"{len(local)} regels gebruikt, {sum(p.severity == 'fout' for p in problems)} afgekeurd; model kalibreren")
+            out = local_bundle_path(book.path)
+            path, manifest = retrain_frame(local, out, national, source=f"eigen cijfers uit {book.path.name}", workbook=book.path.name)
+            bt = manifest["local_backtest"]
+            report.append([])
+            report.append(["Lokale backtest", bt.get("year"), "WAPE eigen model", bt.get("wape_local"), ""])
+            report.append(["", "", "WAPE landelijk model", bt.get("wape_national") if bt.get("wape_national") is not None else bt.get("note", ""), ""])
+            say("rapport schrijven")
             book.write_sheet(REPORT_SHEET, _rectangular(report))
             book.save()
-            raise WmoError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); see sheet {REPORT_SHEET!r}")
-        say(f"{len(local)} regels gebruikt, {sum(p.severity == 'fout' for p in problems)} afgekeurd; model kalibreren")
-        out = local_bundle_path(book.path)
-        path, manifest = retrain_frame(local, out, national, source=f"eigen cijfers uit {book.path.name}", workbook=book.path.name)
-        bt = manifest["local_backtest"]
-        report.append([])
-        report.append(["Lokale backtest", bt.get("year"), "WAPE eigen model", bt.get("wape_local"), ""])
-        report.append(["", "", "WAPE landelijk model", bt.get("wape_national") if bt.get("wape_national") is not None else bt.get("note", ""), ""])
-        say("rapport schrijven")
-        book.write_sheet(REPORT_SHEET, _rectangular(report))
-        book.save()
-        say(f"klaar: eigen model opgeslagen in {path.name}")
-        return RetrainResult(path, int(len(local)), problems, manifest["gemeenten"], manifest["local_years"], bt)
+            say(f"klaar: eigen model opgeslagen in {path.name}")
+            return RetrainResult(path, int(len(local)), problems, manifest["gemeenten"], manifest["local_years"], bt)
     except WmoError as exc:
         book.status(f"wmo_xl: niet hertraind - {exc}")
         raise
