@@ -8,6 +8,7 @@ from the model's own forecasts and the mapping's arithmetic, never typed in.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from wmo_xl.cli import app
 from wmo_xl.costs import MODEL_CATEGORY, NATIONAL_MODEL_SHARE, budget, category_clients, category_sources, within_share
 from wmo_xl.errors import WmoError
 from wmo_xl.forecast import forecast
-from wmo_xl.menukaart import load_category_shares, load_menu, menu_from_frame
+from wmo_xl.menukaart import load_category_shares, load_menu
 
 G = "GM0518"
 
@@ -41,6 +42,22 @@ def typed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         update_data(root / "data", url=fake.url, cache_dir=root / "cache")
     path, _ = train(root / "data", root / "model", run_backtests=False)
     assert {"ondersteuning_thuis", "hulpmiddelen", "hbh"} <= set(get_bundle(path).models)
+    return path
+
+
+@pytest.fixture(scope="module")
+def partial_model(typed_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same data without the hulpmiddelen type: a model with ondersteuning_thuis but no hulpmiddelen."""
+    from wmo_xl.data import TYPE_FILE
+    from wmo_xl.train import train
+
+    root = tmp_path_factory.mktemp("partial")
+    shutil.copytree(typed_model.parent / "data", root / "data")
+    frame = pd.read_csv(root / "data" / TYPE_FILE, dtype=str, keep_default_na=False)
+    frame[frame["categorie"] != "hulpmiddelen"].to_csv(root / "data" / TYPE_FILE, index=False)
+    path, _ = train(root / "data", root / "model", run_backtests=False)
+    models = set(get_bundle(path).models)
+    assert "ondersteuning_thuis" in models and "hulpmiddelen" not in models
     return path
 
 
@@ -120,22 +137,36 @@ def test_a_part_larger_than_its_modelled_category_is_refused(excess: float) -> N
     assert within_share("hbh", 0.5) == 1.0  # hbh is the CBS type itself
 
 
-def _menu_with_jeugd() -> tuple[object, dict[str, float]]:
-    frame = load_menu().to_frame()
-    extra = frame[frame["dienst"] == "begeleiding_zin"].assign(dienst="jeugd_test", categorie="jeugd")
-    return menu_from_frame(pd.concat([frame, extra], ignore_index=True)), {**load_category_shares(), "jeugd": 0.05}
+def test_budget_modelled_and_unmodelled_services(partial_model: Path) -> None:
+    """begeleiding/dagbesteding take the modelled ondersteuning_thuis; vervoer/wonen/hulpmiddelen,
+    whose hulpmiddelen type this model lacks, take share x total."""
+    years = _years(partial_model)
+    shares = load_category_shares()
+    detail = budget(G, years, model=partial_model)
+    assert category_sources(G, model=partial_model) == {c: (MODEL_CATEGORY[c] if MODEL_CATEGORY[c] != "hulpmiddelen" else "")
+                                                        for c in shares}
+    for year in years:
+        rows = detail[detail["jaar"] == year].set_index("dienst")
+        total = forecast(G, year, model=partial_model)
+        for dienst in ("begeleiding_zin", "dagbesteding_pgb", "hbh_zin"):
+            cat = rows.loc[dienst, "categorie"]
+            assert rows.loc[dienst, "clienten"] == pytest.approx(_expected(partial_model, G, year, cat, shares[cat]), rel=1e-9)
+        for dienst in ("vervoer_collectief", "wonen_bruikleen", "rolstoel_bruikleen"):
+            assert rows.loc[dienst, "clienten"] == pytest.approx(shares[rows.loc[dienst, "categorie"]] * total, rel=1e-9)
+        # euros follow the clients: same row, cost = clients x euro per client
+        row = load_menu().get("begeleiding_zin")
+        assert rows.loc["begeleiding_zin", "basis"] == pytest.approx(rows.loc["begeleiding_zin", "clienten"] * row.euro_per_client(year))
 
 
 def test_budget_cli_udfs_and_export_carry_the_same_clients(typed_model: Path, tmp_path: Path) -> None:
     years = _years(typed_model)
-    menu, shares = _menu_with_jeugd()
-    detail = budget(G, years, menu, shares=shares, model=typed_model)
+    shares = load_category_shares()
+    detail = budget(G, years, model=typed_model)
     for year in years:
         rows = detail[detail["jaar"] == year].set_index("dienst")
         for dienst in ("begeleiding_zin", "dagbesteding_pgb", "vervoer_collectief", "hbh_zin"):
             cat = rows.loc[dienst, "categorie"]
             assert rows.loc[dienst, "clienten"] == pytest.approx(_expected(typed_model, G, year, cat, shares[cat]))
-        assert rows.loc["jeugd_test", "clienten"] == pytest.approx(0.05 * forecast(G, year, model=typed_model))
 
     # the command line: the same detail rows
     r = CliRunner().invoke(app, ["budget", "--gemeente", G, "--years", f"{years[0]}-{years[-1]}", "--model", str(typed_model),
@@ -153,8 +184,7 @@ def test_budget_cli_udfs_and_export_carry_the_same_clients(typed_model: Path, tm
         clients = category_clients(G, years, model=typed_model).set_index(["jaar", "categorie"])["clienten"]
         for year in years:
             for cat in shares:
-                if cat != "jeugd":
-                    assert udfs.wmo_clients(G, year, cat) == pytest.approx(clients[(year, cat)])
+                assert udfs.wmo_clients(G, year, cat) == pytest.approx(clients[(year, cat)])
         menu_values = [list(load_menu().to_frame().columns)] + load_menu().to_frame().values.tolist()
         block = udfs.wmo_budget(G, [years], menu_values)
         labels = [r[0] for r in block]
