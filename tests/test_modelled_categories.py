@@ -172,7 +172,9 @@ def test_budget_cli_udfs_and_export_carry_the_same_clients(typed_model: Path, tm
     r = CliRunner().invoke(app, ["budget", "--gemeente", G, "--years", f"{years[0]}-{years[-1]}", "--model", str(typed_model),
                                  "--detail", "--format", "csv"])
     assert r.exit_code == 0, r.output
-    cli = pd.read_csv(pd.io.common.StringIO(r.output)).set_index(["dienst", "jaar"])["clienten"]
+    cli = pd.read_csv(pd.io.common.StringIO(r.stdout)).set_index(["dienst", "jaar"])["clienten"]
+    assert "clients from the model's forecast: hbh (hbh), begeleiding (ondersteuning_thuis)" in r.stderr
+    assert "share of the total: none" in r.stderr
     base = budget(G, range(years[0], years[-1] + 1), model=typed_model).set_index(["dienst", "jaar"])["clienten"]
     assert np.allclose(cli.loc[base.index].to_numpy(), base.to_numpy(), rtol=0, atol=0.051)  # the csv shows 1 decimal
 
