@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from wmo_xl.cli import main
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["wmo-xl", *argv]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from clirun import run
 
 
 def test_forecast_csv(bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -84,3 +69,14 @@ def test_train_combines_data_dirs(data_dir: Path, tmp_path: Path, capsys: pytest
 
     est = load_bundle(tmp_path / "m").model("totaal")
     assert est.origin == 2019 and est.first_year == 2015
+
+
+def test_build_workbook_with_model_leaves_the_default_model_alone(bundle_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`build-workbook --model` uses that model for its cached values only; later calls in the
+    same process (a notebook, a test run) still get the default model."""
+    from wmo_xl.bundle import active_model_path
+
+    before = active_model_path()
+    code, _, err = run(["build-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--out", str(tmp_path / "w.xlsm")], capsys)
+    assert code == 0, err
+    assert active_model_path() == before

@@ -30,6 +30,7 @@ from wmo_xl.cli import main
 from wmo_xl.costs import Scenario, budget
 from wmo_xl.forecast import forecast_table
 from wmo_xl.menukaart import load_menu
+from clirun import run
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
@@ -40,20 +41,6 @@ except ImportError:  # pragma: no cover - before the move
 
 HAS_NATIONAL = (national_bundle_path() / "manifest.json").is_file()
 needs_national = pytest.mark.skipif(not HAS_NATIONAL, reason="national model bundle not present")
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["wmo-xl", *argv]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 # ------------------------------------------------------------------ recalculation helpers

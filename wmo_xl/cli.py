@@ -266,13 +266,17 @@ def build_workbook_cmd(
 
     from .bundle import set_active_model
 
-    if model is not None:
-        set_active_model(model)  # the cached values come from the UDFs, which use the active model
     wijken_of(gemeente, model=model)  # an unknown or non-gemeente code stops here, before any file is touched
     backup = check_new_workbook(out, force)
     if backup is not None:
         typer.echo(f"existing workbook kept as {backup}")
-    typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
+    # the cached values come from the UDFs, which use the active model: switch for this build only
+    previous = set_active_model(model) if model is not None else None
+    try:
+        typer.echo(f"workbook written to {build_workbook(out, model, gemeente)}")
+    finally:
+        if model is not None:
+            set_active_model(previous)
 
 
 @app.command("export-workbook")

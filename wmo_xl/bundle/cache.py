@@ -31,10 +31,15 @@ def national_bundle_path() -> Path:
     return Path(__file__).resolve().parents[2] / "models" / "national"
 
 
-def set_active_model(path: str | Path | None) -> None:
-    """Make a bundle the default for ``model=None`` (None: back to the national model)."""
+def set_active_model(path: str | Path | None) -> Path | None:
+    """Make a bundle the default for ``model=None`` (None: back to the national model).
+
+    Returns the previous setting, so a caller that switches for one job can switch back.
+    """
     global _active
+    previous = _active
     _active = Path(path).resolve() if path is not None else None
+    return previous
 
 
 def active_model_path() -> Path:

@@ -14,24 +14,14 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..errors import WmoError
+from ..retrain.run import BookAccess
 
 
-class SheetAccess(Protocol):
-    """The calls the retrain logic makes on a workbook."""
-
-    @property
-    def path(self) -> Path: ...
-
-    def read(self, sheet: str) -> list[list[Any]]: ...
-
-    def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None: ...
-
-    def status(self, message: str | None) -> None: ...
-
-    def save(self) -> None: ...
+#: The calls retraining and the macros make on a workbook: the core's Protocol, not a copy.
+SheetAccess = BookAccess
 
 
 class XlwingsBook:
