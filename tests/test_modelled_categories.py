@@ -16,13 +16,12 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from clirun import run
 from fake_cbs import FakeCbs
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from wmo_xl.bundle import get_bundle, set_active_model
-from wmo_xl.cli import app
 from wmo_xl.costs import MODEL_CATEGORY, NATIONAL_MODEL_SHARE, budget, category_clients, category_sources, within_share
 from wmo_xl.errors import WmoError
 from wmo_xl.forecast import forecast
@@ -158,7 +157,7 @@ def test_budget_modelled_and_unmodelled_services(partial_model: Path) -> None:
         assert rows.loc["begeleiding_zin", "basis"] == pytest.approx(rows.loc["begeleiding_zin", "clienten"] * row.euro_per_client(year))
 
 
-def test_budget_cli_udfs_and_export_carry_the_same_clients(typed_model: Path, tmp_path: Path) -> None:
+def test_budget_cli_udfs_and_export_carry_the_same_clients(typed_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     years = _years(typed_model)
     shares = load_category_shares()
     detail = budget(G, years, model=typed_model)
@@ -169,12 +168,12 @@ def test_budget_cli_udfs_and_export_carry_the_same_clients(typed_model: Path, tm
             assert rows.loc[dienst, "clienten"] == pytest.approx(_expected(typed_model, G, year, cat, shares[cat]))
 
     # the command line: the same detail rows
-    r = CliRunner().invoke(app, ["budget", "--gemeente", G, "--years", f"{years[0]}-{years[-1]}", "--model", str(typed_model),
-                                 "--detail", "--format", "csv"])
-    assert r.exit_code == 0, r.output
-    cli = pd.read_csv(pd.io.common.StringIO(r.stdout)).set_index(["dienst", "jaar"])["clienten"]
-    assert "clients from the model's forecast: hbh (hbh), begeleiding (ondersteuning_thuis)" in r.stderr
-    assert "share of the total: none" in r.stderr
+    code, out, err = run(["budget", "--gemeente", G, "--years", f"{years[0]}-{years[-1]}", "--model", str(typed_model),
+                          "--detail", "--format", "csv"], capsys)
+    assert code == 0, err
+    cli = pd.read_csv(pd.io.common.StringIO(out)).set_index(["dienst", "jaar"])["clienten"]
+    assert "clients from the model's forecast: hbh (hbh), begeleiding (ondersteuning_thuis)" in err
+    assert "share of the total: none" in err
     base = budget(G, range(years[0], years[-1] + 1), model=typed_model).set_index(["dienst", "jaar"])["clienten"]
     assert np.allclose(cli.loc[base.index].to_numpy(), base.to_numpy(), rtol=0, atol=0.051)  # the csv shows 1 decimal
 
