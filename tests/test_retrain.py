@@ -75,6 +75,16 @@ def test_parse_good_bad_and_mixed_rows(active_bundle, cbs_frame) -> None:  # typ
     assert 16 not in by_row  # reading stops at the first empty row
 
 
+def test_wijk_codes_with_letters_accepted_and_message_names_the_rule(active_bundle) -> None:  # type: ignore[no-untyped-def]
+    """A wijk code is the gemeente code + 2 digits or letters (Amsterdam from 2023: WK0363AA)."""
+    values = [["wijk", "jaar", "clienten"], ["WK0202AB", 2019, 10], ["WK02020", 2019, 5], ["WK0202A!", 2019, 5]]
+    df, problems = parse_rows(values, set(), {"GM0202"})
+    assert list(df["wijk"]) == ["WK0202AB"]
+    bad = {p.row: p.problem for p in problems if p.column == "wijk" and p.severity != "waarschuwing"}
+    assert set(bad) == {3, 4}
+    assert all("2 digits or letters" in m and "6 digits" not in m for m in bad.values())
+
+
 def test_header_missing(active_bundle) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(WmoError, match="first cell of the header must be 'wijk'"):
         parse_rows([["a", "b"], [1, 2]])

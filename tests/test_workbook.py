@@ -83,13 +83,19 @@ def _col(c: int) -> str:
 
 
 # ------------------------------------------------------------------------- structure
-def test_sheets_names_and_validation(built: Path) -> None:
+def test_sheets_names_and_validation(built: Path, bundle_dir: Path) -> None:
     wb = openpyxl.load_workbook(built, keep_vba=True)
     assert wb.sheetnames == C.SHEETS
     assert C.MENU_NAME in wb.defined_names and C.MODEL_STAMP_NAME in wb.defined_names
     dv = {str(d.sqref): d for d in wb[C.FORECAST].data_validations.dataValidation}
     assert dv[C.FORECAST_GEMEENTE].type == "list" and C.LISTS in dv[C.FORECAST_GEMEENTE].formula1
-    assert dv[C.FORECAST_CATEGORY].formula1 == '"totaal,hbh"'
+    from wmo_xl.bundle import load_bundle
+    from wmo_xl.excel.template import model_categories
+
+    cats = model_categories(load_bundle(bundle_dir))  # the model's own categories, in CATEGORIES order
+    assert cats[0] == "totaal" and dv[C.FORECAST_CATEGORY].formula1 == '"' + ",".join(cats) + '"'
+    lists = wb[C.LISTS]
+    assert [lists.cell(r, 3).value for r in range(2, 2 + len(cats) + 1)] == [*cats, None]
     data = wb[C.DATA]
     header_row = next(r for r in range(1, 20) if data.cell(r, 1).value == "wijk")
     assert [data.cell(header_row, c).value for c in range(1, 4)] == ["wijk", "jaar", "clienten"]

@@ -231,12 +231,25 @@ def budget(
 
     sc = load_scenario(scenario) if scenario else None
     year_list = _years(years)
-    df = run_budget(gemeente, year_list, load_menu(menu), sc, load_category_shares(shares) if shares else None, model)
+    share_map = load_category_shares(shares) if shares else None
+    df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
     out = df if detail else summarize(df)
     if sc is None and not detail:
         out = out[out["maat"] == "basis"]
     _emit(out, fmt)
+    _note_sources(gemeente, share_map, model)
     _note_old_codes([gemeente], year_list, model)
+
+
+def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path]) -> None:
+    """After the figures, on stderr: which categories' clients are a model forecast and which a share of the total."""
+    from .costs import category_sources
+
+    sources = category_sources(gemeente, shares, model)
+    modelled = [f"{c} ({t})" for c, t in sources.items() if t]
+    shared = [c for c, t in sources.items() if not t]
+    typer.echo("clients from the model's forecast: " + (", ".join(modelled) or "none")
+               + "; share of the total: " + (", ".join(shared) or "none") + " (docs/costs.md)", err=True)
 
 
 @app.command("build-workbook")

@@ -3,9 +3,10 @@
 cost = clients x aandeel x verzilveringsgraad x eenheden_per_client_per_jaar x prijs
        x (1 + indexatie) ^ (year - prijsjaar)
 
-``clients`` are the clients of the service's category (hbh, begeleiding, ...). The model
-forecasts all Wmo clients (and HbH); the other categories are a share of the total
-(:func:`wmo_xl.menukaart.load_category_shares`, national defaults, overridable).
+``clients`` are the clients of the service's category (hbh, begeleiding, ...). A category
+that is part of a category the model forecasts (:data:`MODEL_CATEGORY`: hbh; ondersteuning
+thuis; hulpmiddelen en diensten) takes the model's figure for it; the others are a share of
+the total (:func:`wmo_xl.menukaart.load_category_shares`, national defaults, overridable).
 """
 
 from __future__ import annotations
@@ -207,20 +208,74 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+#: Menukaart categories that are, by CBS's definitions of the Wmo types, a part of one modelled
+#: category (docs/costs.md "Modelled categories"): HbH is the CBS type itself; individuele
+#: begeleiding and dagbesteding are kinds of "ondersteuning thuis"; rolstoelen and other
+#: hulpmiddelen, vervoersvoorzieningen and woonvoorzieningen are kinds of "hulpmiddelen en
+#: diensten". A category not listed here (or one a user adds in a shares file) always comes
+#: from its share of the total.
+MODEL_CATEGORY: dict[str, str] = {
+    "hbh": "hbh",
+    "begeleiding": "ondersteuning_thuis",
+    "dagbesteding": "ondersteuning_thuis",
+    "hulpmiddelen": "hulpmiddelen",
+    "vervoer": "hulpmiddelen",
+    "wonen": "hulpmiddelen",
+}
+
+#: National share of all Wmo clients (excl. verblijf en opvang) per modelled category, CBS/GMSD
+#: 2018: 390,950 HbH, 311,585 ondersteuning thuis and 724,805 hulpmiddelen en diensten clients
+#: of 1,068,125. A part of a modelled category takes its own share of the total divided by
+#: this (begeleiding: 0.22 / 0.2917 of the ondersteuning-thuis clients).
+NATIONAL_MODEL_SHARE: dict[str, float] = {
+    "ondersteuning_thuis": 311_585 / 1_068_125,
+    "hulpmiddelen": 724_805 / 1_068_125,
+}
+
+
+def within_share(categorie: str, share_of_total: float) -> float:
+    """Part of the modelled category's clients that are clients of ``categorie``: 1 when the
+    menukaart category is the CBS type itself (hbh), else its share of all clients divided by
+    the modelled category's national share (so a gemeente whose modelled category holds the
+    national share gets exactly the share-based figure)."""
+    target = MODEL_CATEGORY[categorie]
+    if target == categorie and target not in NATIONAL_MODEL_SHARE:
+        return 1.0
+    within = share_of_total / NATIONAL_MODEL_SHARE[target]
+    if within > 1:
+        raise WmoError(f"share of {categorie} {share_of_total:g} is above the national share of {target} "
+                       f"({NATIONAL_MODEL_SHARE[target]:.3f}) it is part of: at most that share is accepted")
+    return within
+
+
+def category_sources(gemeente: str, shares: dict[str, float] | None = None, model: str | Path | None = None) -> dict[str, str]:
+    """Per category where its clients come from: the model category name (e.g.
+    ``"ondersteuning_thuis"``) when the model forecasts it for this code, else ``""`` (share
+    of the total). The same rule :func:`category_clients` applies."""
+    shares = shares if shares is not None else load_category_shares()
+    code = check_code(gemeente)
+    return {cat: (target if (target := MODEL_CATEGORY.get(cat)) and _common_rows(code, target, model) else "")
+            for cat in shares}
+
+
 def category_clients(
     gemeente: str, years: Iterable[int], shares: dict[str, float] | None = None, model: str | Path | None = None,
     categories: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Clients per category and year for a gemeente (or wijk): jaar, categorie, clienten.
 
-    Every category is ``share x total``. For HbH the share is the model's own HbH figure
-    divided by its total over the wijken both models know (so wijken only one model knows
-    do not distort it); the national default applies where the HbH model does not know the
-    gemeente. ``categories`` limits the work to those (one Excel cell needs one category).
+    A category that is part of a category the model forecasts (:data:`MODEL_CATEGORY`, e.g.
+    begeleiding in ondersteuning thuis) is ``within x modelled share x total``: the modelled
+    share is the model's own figure for that category divided by its total over the wijken
+    both models know (so wijken only one model knows do not distort it; with every wijk known
+    this is the model's gemeente sum), ``within`` is :func:`within_share` (1 for HbH). Any
+    other category, or one whose model does not know the code, is ``share x total`` with the
+    national default shares (or ``shares``). ``categories`` limits the work to those (one
+    Excel cell needs one category).
 
-    A past year whose gemeente total or HbH figure is incomplete (wijken without a CBS value
-    carried more than 5% of the clients, see :meth:`FittedForecast.observed_gap`) raises
-    WmoError with that reason: a cost is never built on a partial sum.
+    A past year whose gemeente total or modelled category is incomplete (wijken without a
+    CBS value carried more than 5% of the clients, see :meth:`FittedForecast.observed_gap`)
+    raises WmoError with that reason: a cost is never built on a partial sum.
     """
     shares = shares if shares is not None else load_category_shares()
     if categories is not None:
@@ -232,45 +287,59 @@ def category_clients(
     years = list(years)
     code = check_code(gemeente)
     total = forecast_table([code], years, "totaal", model).set_index("year")["clients"]
-    hbh_share = _hbh_share(code, years, model) if "hbh" in shares else None
+    targets = {t for c in shares if (t := MODEL_CATEGORY.get(c))}
+    modelled = {t: m for t in sorted(targets) if (m := _modelled_share(code, t, years, model)) is not None}
     tot = get_bundle(model).models["totaal"]
     rows = []
     for year in years:
         if pd.isna(total[year]):
             raise WmoError(tot.observed_gap(code, year) or f"no total for {code} in {year}")
         for cat, share in shares.items():
-            if cat == "hbh" and hbh_share is not None:
-                share, why = hbh_share[year]
+            target = MODEL_CATEGORY.get(cat)
+            if target in modelled:
+                part, why = modelled[target][year]
                 if why:
                     raise WmoError(why)
+                share = within_share(cat, share) * part
             value = share * total[year]
             rows.append({"jaar": year, "categorie": cat, "clienten": float(value)})
     return pd.DataFrame(rows)
 
 
-def _hbh_share(code: str, years: list[int], model: str | Path | None) -> dict[int, tuple[float, str]] | None:
-    """Per year (HbH / totaal share, "") over the wijken of ``code`` both models know, or
-    (nan, reason) when either sum is an incomplete past year. None: the HbH model does not
-    know the code (the national default share applies)."""
+def _common_rows(code: str, target: str, model: str | Path | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rows in the ``target`` and totaal models of the wijken of ``code`` both know; None
+    when the model has no ``target`` category or it knows none of them."""
     bundle = get_bundle(model)
-    if "hbh" not in bundle.models:
+    if target not in bundle.models:
         return None
-    tot, hbh = bundle.models["totaal"], bundle.models["hbh"]
+    tot, cat = bundle.models["totaal"], bundle.models[target]
     wijken = [code] if not is_gemeente(code) else [str(w) for w in tot.codes[tot.gemeente_rows.get(code, [])]]
-    common = [w for w in wijken if w in hbh.index and w in tot.index]
+    common = [w for w in wijken if w in cat.index and w in tot.index]
     if not common:
         return None
-    rows_h = np.array([hbh.index[w] for w in common])
-    rows_t = np.array([tot.index[w] for w in common])
+    return np.array([cat.index[w] for w in common]), np.array([tot.index[w] for w in common])
+
+
+def _modelled_share(code: str, target: str, years: list[int], model: str | Path | None) -> dict[int, tuple[float, str]] | None:
+    """Per year (``target`` / totaal share, "") over the wijken of ``code`` both models know,
+    or (nan, reason) when either sum is an incomplete past year. None: the model does not
+    forecast ``target`` for the code (the share of the total applies)."""
+    rows = _common_rows(code, target, model)
+    if rows is None:
+        return None
+    rows_c, rows_t = rows
+    bundle = get_bundle(model)
+    tot, cat = bundle.models["totaal"], bundle.models[target]
+    label = "HbH" if target == "hbh" else target
     out: dict[int, tuple[float, str]] = {}
     for year in years:
-        h = hbh.cell_of_rows(code, rows_h, hbh.check_year(year))[0]
+        c = cat.cell_of_rows(code, rows_c, cat.check_year(year))[0]
         t = tot.cell_of_rows(code, rows_t, tot.check_year(year))[0]
-        if np.isnan(h) or np.isnan(t):
-            why = (hbh.observed_gap(code, year, rows_h) if np.isnan(h) else tot.observed_gap(code, year, rows_t))
-            out[year] = (float("nan"), f"HbH share of {code} in {year}: {why or 'no value'}")
+        if np.isnan(c) or np.isnan(t):
+            why = (cat.observed_gap(code, year, rows_c) if np.isnan(c) else tot.observed_gap(code, year, rows_t))
+            out[year] = (float("nan"), f"{label} share of {code} in {year}: {why or 'no value'}")
         else:
-            out[year] = (float(np.clip(h / t, 0, 1)) if t > 0 else 0.0, "")
+            out[year] = (float(np.clip(c / t, 0, 1)) if t > 0 else 0.0, "")
     return out
 
 

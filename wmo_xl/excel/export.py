@@ -144,8 +144,9 @@ def _table(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
 def _shares(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     """Share of the gemeente total per cost category and year (as wmo_xl.costs uses it)."""
     ws.write_string(0, 0, "Aandelen: deel van alle Wmo-clienten per kostencategorie", st["title"])
-    ws.write_string(1, 0, "Clienten van een categorie = prognose totaal x aandeel. HbH: eigen HbH-prognose van het model / totaal; "
-                    "overige: landelijke aandelen (wmo_xl/data/categorie_aandelen.csv).", st["note"])
+    ws.write_string(1, 0, "Clienten van een categorie = prognose totaal x aandeel. Heeft het model de CBS-categorie (hbh; ondersteuning_thuis voor "
+                    "begeleiding en dagbesteding; hulpmiddelen voor hulpmiddelen, vervoer en wonen), dan komt het aandeel uit die prognose / totaal; "
+                    "anders het landelijke aandeel (wmo_xl/data/categorie_aandelen.csv; docs/costs.md).", st["note"])
     ws.write_row(3, 0, ["sleutel", "gemeente", "categorie"], st["head"])
     for j, y in enumerate(data.years):
         ws.write_number(3, 3 + j, y, st["head_num"])

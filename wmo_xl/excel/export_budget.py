@@ -273,5 +273,5 @@ def _ranges(ws: Any, sh: _Sheet, st: dict[str, Any], grand: dict[str, list[float
                 L.formula(ws, r, FIRST_YEAR_COL + j, text, st["euro_tot"], value)
             r += 1
     ws.write_string(r + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
-                    "clienten per categorie = prognose totaal x aandeel (blad Aandelen). De bandbreedte schaalt het totaal met "
+                    "clienten per categorie = prognose totaal x aandeel (blad Aandelen: uit de modelprognose van de categorie waar het model die heeft). De bandbreedte schaalt het totaal met "
                     "onder- en bovengrens van de clienten. Een lege of ongeldige prijs geeft #WAARDE!, nooit een te laag totaal.", st["note"])

@@ -143,15 +143,21 @@ def _shares(gemeente: str, years: list[int], first_all: int, total: list[float],
     for y in usable:
         j = years.index(y)
         t = total[j]
-        # an incomplete past HbH figure leaves only the HbH share NaN ("." -> #N/A in the file)
-        for group in (cats, [c for c in cats if c != "hbh"]):
+        try:
+            cc = category_clients(gemeente, [y], model=model, categories=cats).set_index("categorie")["clienten"]
+        except WmoError:
+            cc = None
+        for c in cats:
+            if cc is not None:
+                out[(gemeente, c)][j] = float(cc[c]) / t
+                continue
+            # a modelled category's incomplete past year (or a year before its data) leaves
+            # only that share NaN ("." -> #N/A in the file)
             try:
-                cc = category_clients(gemeente, [y], model=model, categories=group).set_index("categorie")["clienten"]
+                v = category_clients(gemeente, [y], model=model, categories=[c])["clienten"].iloc[0]
             except WmoError:
                 continue
-            for c in group:
-                out[(gemeente, c)][j] = float(cc[c]) / t
-            break
+            out[(gemeente, c)][j] = float(v) / t
     return out
 
 

@@ -111,6 +111,6 @@ HELP: list[tuple[str, str]] = [
     ("WMO_FORECAST_CAT(wijk; jaar; categorie)", "Idem voor een categorie van het model (totaal of hbh)."),
     ("WMO_RANGE(wijk; jaar)", "Ondergrens en bovengrens (80%-interval) als 1 x 2: twee cellen naast elkaar."),
     ("WMO_RANGE_CAT(wijk; jaar; categorie)", "Idem voor een categorie."),
-    ("WMO_CLIENTS(gemeente; jaar; categorie)", "Clienten van een kostencategorie (hbh, begeleiding, ...) in een gemeente: totaal x aandeel (blad Aandelen)."),
+    ("WMO_CLIENTS(gemeente; jaar; categorie)", "Clienten van een kostencategorie (hbh, begeleiding, ...) in een gemeente: totaal x aandeel (blad Aandelen; uit de modelprognose van de categorie waar het model die heeft)."),
     ("WMO_COST(dienst; clienten; Menukaart; jaar)", "Kosten in euro per jaar van een dienst van de menukaart; jaar 0 = prijsjaar."),
 ]

@@ -212,12 +212,13 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         for i, name in enumerate([n for n in C.SHEETS if n not in (C.START, C.CONF)], start=3):
             sheets[name].set_vba_name(f"Sheet{i}")
         names = gemeenten(model)
-        _lists(wb, sheets[C.LISTS], names, st)
+        categories = model_categories(bundle)
+        _lists(wb, sheets[C.LISTS], names, categories, st)
         years_fc = list(range(origin + 1, origin + 6))
         reken = sheets[C.REKEN]
         reken.write_string("A1", "Rekenblad: de blokfuncties (een aanroep per blad); de andere bladen tonen deze waarden.")
         reken.hide()
-        _forecast(wb, sheets[C.FORECAST], reken, gemeente, names, list(range(first, origin + 1)) + years_fc, origin, st)
+        _forecast(wb, sheets[C.FORECAST], reken, gemeente, names, list(range(first, origin + 1)) + years_fc, origin, categories, st)
         menu_rows = _menukaart(wb, sheets[C.MENUKAART], st)
         years, note = budget_years(today, origin + 1, last)
         _budget(wb, sheets[C.BUDGET], reken, gemeente, years, note, menu_rows, st)
@@ -231,12 +232,20 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         wb.close()
 
 
-def _lists(wb: Any, ws: Any, names: dict[str, str], st: Any) -> None:
+def model_categories(bundle: Any) -> list[str]:
+    """The categories the bundle forecasts, in the order of :data:`wmo_xl.data.CATEGORIES`
+    (the bundled national model: totaal, hbh): what the Forecast sheet's dropdown offers."""
+    from ..data import CATEGORIES
+
+    return [c for c in CATEGORIES if c in bundle.models]
+
+
+def _lists(wb: Any, ws: Any, names: dict[str, str], categories: list[str], st: Any) -> None:
     ws.write_row(0, 0, ["gemeente", "naam", "categorie"], st.head)
     for i, (code, name) in enumerate(names.items(), start=1):
         ws.write_string(i, 0, code)
         ws.write_string(i, 1, name)
-    for i, cat in enumerate(["totaal", "hbh"], start=1):
+    for i, cat in enumerate(categories, start=1):
         ws.write_string(i, 2, cat)
     sheet, cell = C.MODEL_STAMP_CELL
     ws.write_string("E1", "modelstempel (de knoppen schrijven hier na hertrainen of terugzetten)", st.head)
@@ -306,7 +315,8 @@ def _start(ws: Any, bundle: Any, origin: int, last: int, st: Any) -> None:
                 ws.set_row(i, 15 * max(1, len(text) // 120 + 1))
 
 
-def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str], years: list[int], origin: int, st: Any) -> None:
+def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str], years: list[int], origin: int,
+              categories: list[str], st: Any) -> None:
     n = len(years)
     last_col = 2 + n - 1
     ws.set_column("A:A", 2)
@@ -320,7 +330,9 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     _formula(ws, "D4", f"=IFERROR(VLOOKUP(C4,{C.LISTS}!$A$2:$B$1000,2,FALSE),\"\")", st.label, names.get(gemeente, ""))
     ws.write_string("B5", "Categorie", st.label)
     ws.write_string(C.FORECAST_CATEGORY, "totaal", st.input)
-    ws.data_validation(C.FORECAST_CATEGORY, {"validate": "list", "source": ["totaal", "hbh"]})
+    ws.data_validation(C.FORECAST_CATEGORY, {"validate": "list", "source": categories,
+                                             "error_title": "Onbekende categorie",
+                                             "error_message": f"Het model voorspelt: {', '.join(categories)}."})
     ws.write_string("F4", f"Grijs: CBS-waarneming (t/m {origin}); wit: prognose bij ongewijzigd beleid. De jaren in rij 7 mag u aanpassen.", st.note_nowrap)
     ws.write_string("F5", f"Meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste waarneming: extrapolatie (zie rij Status).", st.note_nowrap)
     row = C.FORECAST_YEARS_ROW - 1
@@ -437,7 +449,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
                             spare_cols=widest - len(values[0]))
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
     ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
-                    "Clienten per categorie = prognose totaal x aandeel (HbH: eigen HbH-prognose). Bandbreedte: het totaal bij de onder- en "
+                    "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
+                    "naar verhouding van de aandelen); 'aandeel' = prognose totaal x landelijk aandeel. Bandbreedte: het totaal bij de onder- en "
                     "bovengrens van het 80%-interval van het gemeentetotaal (alle categorieen bewegen mee). Zie docs/costs.md.", st.note_nowrap)
     chart = wb.add_chart({"type": "column"})
     for name, c0, color in [("Basis", 3, "#1F3864"), ("Scenario", 3 + n + 1, "#C55A11")]:

@@ -209,7 +209,7 @@ def _fill(rows: int, cols: int, message: str) -> list[list[Any]]:
 def wmo_forecast(wijk, year, category=None):  # no annotations: see module docstring
     """Wmo-clienten van een wijk of gemeente in een jaar (waargenomen CBS-waarde of prognose).
 
-    wijk: wijkcode (WK051802) of gemeentecode (GM0518); year: jaartal; category: totaal (standaard) of hbh.
+    wijk: wijkcode (WK051802) of gemeentecode (GM0518); year: jaartal; category: totaal (standaard), hbh, ondersteuning_thuis, hulpmiddelen of verblijf (wat het model heeft; landelijk model: totaal en hbh).
     """
     from ..forecast import forecast
 
@@ -221,7 +221,7 @@ def wmo_forecast(wijk, year, category=None):  # no annotations: see module docst
 def wmo_forecast_table(wijken, years, category=None):  # no annotations: see module docstring
     """Raster wijken x jaren met Wmo-clienten in een aanroep (dynamische matrix).
 
-    wijken: kolom of rij met wijk- of gemeentecodes; years: rij of kolom met jaartallen; category: totaal of hbh.
+    wijken: kolom of rij met wijk- of gemeentecodes; years: rij of kolom met jaartallen; category: totaal, hbh, ondersteuning_thuis, hulpmiddelen of verblijf (wat het model heeft; landelijk model: totaal en hbh).
     """
     import numpy as np
 
@@ -336,7 +336,7 @@ def wmo_wijken(gemeente):  # no annotations: see module docstring
 @xw.func
 @excel_safe
 def wmo_clients(gemeente, year, categorie):  # no annotations: see module docstring
-    """Clienten van een Wmo-categorie (hbh, begeleiding, dagbesteding, hulpmiddelen, vervoer, wonen) in een gemeente en jaar."""
+    """Clienten van een kostencategorie (hbh, begeleiding, dagbesteding, hulpmiddelen, vervoer, wonen) in een gemeente en jaar: uit de modelprognose van hbh, ondersteuning_thuis of hulpmiddelen als het model die heeft, anders totaal x aandeel."""
     from ..costs import category_clients
     from ..schemas import query
 
@@ -381,7 +381,7 @@ FORECAST_HEAD = ["Gemeente totaal", "Ondergrens (80%)", "Bovengrens (80%)"]
 def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annotations: see module docstring
     """Het hele Forecast-blad in een aanroep: gemeentetotaal, 80%-grenzen, jaren na de laatste waarneming, status, en per wijk de clienten.
 
-    gemeente: gemeentecode (GM0518); years: rij met jaartallen; category: totaal of hbh; stamp: modelstempel (zie WMO_MODEL_INFO).
+    gemeente: gemeentecode (GM0518); years: rij met jaartallen; category: totaal, hbh, ondersteuning_thuis, hulpmiddelen of verblijf (wat het model heeft; landelijk model: totaal en hbh); stamp: modelstempel (zie WMO_MODEL_INFO).
     """
     from ..forecast import forecast, forecast_interval, forecast_table
     from ..schemas import years_query
@@ -549,11 +549,14 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             factor[y] = (_message(exc), _message(exc))
     block.append([None] * width)
     block.append(row3("Clienten per categorie", None, {}))
+    sources = _sources(code, model)
     for c in cats:
         base = [clients[(c, y)] for y in years]
         alt = [v if is_message(v) else v * scen.client_factor(c, y) for v, y in zip(base, years)]
         diff = [_minus(a, b) for a, b in zip(alt, base)]
-        block.append(row3(c, None, {"basis": base, "scenario": alt, "verschil": diff}))
+        # the second column says where the figure comes from (only beside a number)
+        source = (f"model {sources[c]}" if sources.get(c) else "aandeel totaal") if any(not is_message(v) for v in base) else None
+        block.append(row3(c, source, {"basis": base, "scenario": alt, "verschil": diff}))
     block.append([None] * width)
     block.append(row3("Dienst", "Categorie", {k: [v] + [None] * (n - 1) for k, v in BUDGET_LABELS.items()}))
 
@@ -584,6 +587,17 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
         parts = {key: [_times(t, factor[y][k]) for t, y in zip(total[key], years)] for key in ("basis", "scenario")}
         block.append(row3(label, None, parts))
     return block
+
+
+def _sources(code: Any, model: Path | None) -> dict[str, str]:
+    """Per cost category the model category its clients come from ("" = share of the total);
+    empty for a code the core refuses (its rows carry the message instead)."""
+    from ..costs import category_sources
+
+    try:
+        return category_sources(code, model=model)
+    except WmoError:
+        return {}
 
 
 def _line_cost(ln: _MenuLine, clients: dict[tuple[str, int], Any], cats: list[str], year: int, scen: Any, key: str,

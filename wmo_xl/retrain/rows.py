@@ -64,7 +64,7 @@ class DataRow(BaseModel):
             raise ValueError("empty wijk code")
         code = normalize_code(v)
         if not is_wijk(code):
-            raise ValueError(f"{code!r} is not a wijk code (WK + 6 digits, e.g. WK051802)")
+            raise ValueError(f"{code!r} is not a wijk code (WK + the 4-digit gemeente code + 2 digits or letters, e.g. WK051802 or WK0363AA)")
         return code
 
     @field_validator("jaar", mode="before")
