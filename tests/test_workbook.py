@@ -207,14 +207,13 @@ def test_committed_template_is_current(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ stale-data guard
-def test_budget_years_are_the_years_after_today_that_the_model_covers() -> None:
-    years, note = budget_years(TODAY, 2019, 2028)
-    assert years == [2027, 2028]
-    assert "t/m 2028" in note and "2029" in note  # says which wanted years fall outside
-    years, note = budget_years(date(2020, 3, 1), 2019, 2028)
-    assert years == [2021, 2022, 2023, 2024, 2025] and "buiten" not in note
-    years, note = budget_years(date(2031, 1, 1), 2019, 2028)
-    assert years == [2024, 2025, 2026, 2027, 2028] and note.startswith("Let op")
+def test_budget_years_are_next_year_and_the_meerjarenraming_whatever_the_data() -> None:
+    years, note = budget_years(TODAY, 2018)
+    assert years == [2027, 2028, 2029, 2030]
+    assert "begrotingsjaar 2027" in note and "2028-2030" in note
+    assert "2027, 2028, 2029, 2030" in note and "extrapolatie" in note and "Ververs" in note  # 9-12 years beyond 2018
+    years, note = budget_years(date(2020, 3, 1), 2021)
+    assert years == [2021, 2022, 2023, 2024] and "extrapolatie" not in note
 
 
 def test_sheets_say_how_far_beyond_the_data_each_column_is(built: Path, solved) -> None:  # type: ignore[no-untyped-def]
@@ -229,9 +228,9 @@ def test_sheets_say_how_far_beyond_the_data_each_column_is(built: Path, solved) 
         assert str(xlcalc.value(sol, built.name, C.FORECAST, f"{_col(c)}{status}")).startswith(want)
     blabels = _labels(built, "Budget")
     _, years, _, _ = _budget_layout(built)
-    assert list(years.values()) == [2021, 2022, 2023, 2024, 2025]
+    assert list(years.values()) == [2021, 2022, 2023, 2024]  # built "on" 2020-06-01: T+1 .. T+4
     row = next(r for label, r in blabels.items() if label.startswith("Jaren na laatste waarneming"))
-    assert [xlcalc.value(sol, built.name, "Budget", f"{_col(c)}{row}") for c in years] == [3, 4, 5, 6, 7]
+    assert [xlcalc.value(sol, built.name, "Budget", f"{_col(c)}{row}") for c in years] == [3, 4, 5, 6]
     assert str(xlcalc.value(sol, built.name, "Budget", f"D{blabels['Status']}")) == "prognose"
     assert str(xlcalc.value(sol, built.name, "Budget", f"E{blabels['Status']}")).startswith("extrapolatie")
 

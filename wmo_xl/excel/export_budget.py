@@ -17,6 +17,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from .. import horizon
 from ..costs import Scenario, cost, scenario_cost
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
 from . import export_layout as L
@@ -38,7 +39,11 @@ def menu_ref(name: str, n_rows: int) -> str:
 
 
 def budget_years(data: ExportData) -> list[int]:
-    """The first five forecast years of the export (or its last five years if it has none)."""
+    """The budget years of today (T+1 .. T+4) among the export's years; without them (an
+    export of other years) its first five forecast years, or its last five years."""
+    wanted = [y for y in horizon.budget_years() if y in data.years]
+    if wanted:
+        return wanted
     future = [y for y in data.years if y > data.last_observed]
     return future[:5] if future else data.years[-5:]
 
@@ -145,7 +150,11 @@ def _scenario(ws: Any, sh: _Sheet, st: dict[str, Any]) -> Scenario:
         cell = f"$C${r + 1}"
         pct = isinstance(check, tuple) and key != "substitutie_kostenfactor"
         ws.write_string(r, 1, key)
-        L.put(ws, r, 2, default, st["input_pct"] if pct else st["input_num"] if check is None else st["input"])
+        if default == L.FIRST_BUDGET_YEAR:  # follows the first budget year until the controller types a year
+            default = sh.years[0]
+            ws.write_formula(r, 2, f"={sh.year_cells[0].replace('$', '')}", st["input_num"], default)
+        else:
+            L.put(ws, r, 2, default, st["input_pct"] if pct else st["input_num"] if check is None else st["input"])
         if check == "text":
             text = f'=IF({cell}="","",{cell}&"")'
         elif check is None:
