@@ -134,12 +134,14 @@ def test_vba_has_a_wrapper_for_every_udf_and_button_subs(built: Path) -> None:
     assert wrappers.replace("\r\n", "\n").strip() == vba.udf_wrapper_source().strip()
     macros = modules[C.VBA_MACRO_MODULE]
     assert f'RunPython "{C.RETRAIN_PYTHON}"' in macros and f'RunPython "{C.RESET_PYTHON}"' in macros
+    assert f'RunPython "{C.REFRESH_PYTHON}"' in macros
     assert "SampleCall" not in "\n".join(modules.values())  # nothing imports a module named like the file
     with zipfile.ZipFile(built) as z:
         vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
         workbook_xml = z.read("xl/workbook.xml").decode()
     assert vml.count(f"<x:FmlaMacro>[0]!{C.RETRAIN_MACRO}</x:FmlaMacro>") == 1
     assert vml.count(f"<x:FmlaMacro>[0]!{C.RESET_MACRO}</x:FmlaMacro>") == 1
+    assert vml.count(f"<x:FmlaMacro>[0]!{C.REFRESH_MACRO}</x:FmlaMacro>") == 1 and C.REFRESH_CAPTION in vml
     assert "Button" not in re.sub(r"<[^>]+>", "", vml)  # no UI-language button names to tell them apart
     assert 'codeName="ThisWorkbook"' in workbook_xml and "fullCalcOnLoad" not in workbook_xml
 

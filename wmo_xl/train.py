@@ -235,8 +235,13 @@ def train(
     *,
     progress: Callable[[str], None] | None = None,
     run_backtests: bool = True,
+    manifest_extra: dict[str, Any] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
-    """Fit one estimator per category on all data, backtest, and write the bundle."""
+    """Fit one estimator per category on all data, backtest, and write the bundle.
+
+    ``manifest_extra`` overrides manifest keys: a CBS refresh from a workbook writes
+    ``kind: local`` and the workbook's name, so the bundle is signed and bound to it.
+    """
     say = progress or (lambda _msg: None)
     say("reading CBS data")
     dirs = [Path(d) for d in (data_dir if isinstance(data_dir, list) else [data_dir])]
@@ -287,7 +292,7 @@ def train(
         "backtests": [r.summary() for r in results],
         "coefficients": {c: {"ageing": m.coef_[0], "shrink": m.coef_[1], "gemeente_dev": m.coef_[2], "prev_change": m.coef_[3], "drift": m.drift_} for c, m in models.items()},
     }
-    manifest = _jsonable(manifest)
+    manifest = _jsonable({**manifest, **(manifest_extra or {})})
     say("writing bundle")
     forecasts = {c: with_published(m.forecast_, published[published["category"] == c]) for c, m in models.items()}
     known = {str(w) for fc in forecasts.values() for w in fc.codes}

@@ -481,6 +481,10 @@ def _model(ws: Any, reken: Any, bundle: Any, st: Any) -> None:
     r0 = int(C.MODEL_INFO_BLOCK[1:]) - 1
     nrows, _ = _shown_block(ws, C.MODEL_INFO_BLOCK, reken, C.REKEN_MODEL, f"=WMO_MODEL_INFO({C.MODEL_STAMP_NAME})", info,
                             lambda i, j, v: st.label if j == 0 else st.left, spare_rows=6)
+    ws.insert_button("E4", {"macro": C.REFRESH_MACRO, "caption": C.REFRESH_CAPTION, "width": 220, "height": 32})
+    ws.write_string("E7", "Verversen: haalt de Wmo- en KWB-cijfers per wijk vanaf 2019 bij CBS (internet nodig, enkele minuten),", st.note_nowrap)
+    ws.write_string("E8", "traint daarop een model en gebruikt dat als eigen model van deze werkmap. Zonder internet verandert er niets.", st.note_nowrap)
+    ws.write_string("E9", f"'{C.RESET_CAPTION}' (blad {C.DATA}) zet het eigen model opzij (het wordt niet gewist).", st.note_nowrap)
     top = r0 + nrows + 8  # room for a local model's extra rows
     ws.write_string(top - 1, 1, "Backtests van het landelijke model (alleen data t/m het oorsprongsjaar)", st.h2)
     rows = backtest_rows(bundle)
