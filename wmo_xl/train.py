@@ -16,6 +16,7 @@ from .bundle import write_bundle
 from .data import CATEGORIES, combine, load_dir
 from .cbs.link import link_dirs
 from .errors import WmoError
+from .horizon import RANGE_ASSUMPTION
 from .fitted import FittedForecast, observed_matrix
 from .model import WmoForecaster
 
@@ -210,6 +211,12 @@ true national growth of 2018 afterwards (an oracle no forecast has), this model 
 reach WAPE 0.0695 on 2017 -> 2018, 0.89 x persistence; persistence with that oracle growth
 reaches 0.0719. So the 10% gain needs information that is not in CBS data up to the
 origin: a municipality's own recent figures. The retrain macro supplies them.
+
+**Budget years and ranges.** The model answers every year up to its fitted paths
+(10 years after the last data year) and at least the budget years of today (T+1 .. T+4), so a
+begroting and meerjarenraming can always be made. Each year carries its distance from the data:
+1-3 years is a *prognose* whose 80% range is calibrated by the backtests above (they reach 3
+years); further out is an *extrapolatie*, and its range rests on an assumption: {RANGE_ASSUMPTION}.
 
 **Intended use.** Budget and policy planning at wijk and gemeente level, "bij ongewijzigd
 beleid". Not for decisions about individual clients.
