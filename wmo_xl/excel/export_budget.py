@@ -135,9 +135,13 @@ def _head(ws: Any, data: ExportData, sh: _Sheet, st: dict[str, Any]) -> None:
         ahead, state = L.status_formula(f"{sh.col(j)}$5", f"{sh.col(j)}6")
         ws.write_formula(5, c, ahead, st["int"], y - data.last_observed)
         ws.write_formula(6, c, state, st["status"], L.status(y, data.last_observed))
+    # every year the export carries, and only those (its years may skip some: 2018, 2026-2030)
+    listed = ",".join(map(str, data.years))
+    rule = ({"validate": "list", "source": [str(y) for y in data.years]} if len(listed) <= 250  # Excel's limit for a typed list
+            else {"validate": "integer", "criteria": "between", "minimum": data.years[0], "maximum": data.years[-1]})
     ws.data_validation(4, FIRST_YEAR_COL, 4, FIRST_YEAR_COL + n - 1, {
-        "validate": "integer", "criteria": "between", "minimum": data.years[0], "maximum": data.years[-1],
-        "error_title": "Jaar buiten de prognosetabel", "error_message": f"Kies een jaar van {data.years[0]} t/m {data.years[-1]}."})
+        **rule,
+        "error_title": "Jaar buiten de prognosetabel", "error_message": f"Kies een jaar uit {', '.join(map(str, data.years))}"[:250]})
 
 
 def _scenario(ws: Any, sh: _Sheet, st: dict[str, Any]) -> Scenario:
