@@ -78,16 +78,6 @@ def status(year: int, last_observed: int) -> str:
     return "waarneming" if d <= 0 else "prognose" if d <= EXTRAPOLATION_AFTER else "extrapolatie"
 
 
-def range_basis(year: int, last_observed: int) -> str:
-    """Where the 80% range of a year comes from, in Dutch (for sheets and tables)."""
-    st = status(year, last_observed)
-    if st == "waarneming":
-        return "CBS-telling"
-    if st == "prognose":
-        return "gekalibreerd op backtests"
-    return "aanname (random walk)"
-
-
 def far_years(years: Iterable[int], last_observed: int) -> list[int]:
     """The years that lie more than EXTRAPOLATION_AFTER years beyond the data."""
     return sorted({int(y) for y in years if status(int(y), last_observed) == "extrapolatie"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bundle import Bundle
+from .horizon import EXTRAPOLATION_AFTER, RANGE_ASSUMPTION_NL
 
 
 #: ``source`` of a bundle written by the workbook's "Verversen van CBS" button.
@@ -34,6 +35,7 @@ def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]
         ["Trainingsjaren", f"{years[0]}-{years[-1]}" if years else ""],
         ["Categorieen", ", ".join(sorted(bundle.models))],
         ["Bron", m.get("data_provenance", {}).get("attribution", "")],
+        [f"Bandbreedte meer dan {EXTRAPOLATION_AFTER} jaar na de data", f"aanname: {RANGE_ASSUMPTION_NL}"],
     ]
     if bundle.kind == "local" and m.get("source") != CBS_REFRESH:
         rows.append(["Gemeente(n)", ", ".join(m.get("gemeenten", []))])
