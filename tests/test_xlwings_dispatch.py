@@ -69,7 +69,7 @@ def test_forecast_sheet_block_shape_and_empty_cells(xu) -> None:  # type: ignore
     assert {len(r) for r in out} == {5}  # label + 4 years, rectangular
     assert out[0][0] == "Gemeente totaal" and out[0][2] == pytest.approx(wmo_xl.forecast("GM0202", 2018))
     assert out[0][4].startswith(f"#WMO! year {beyond} outside")  # beyond the model: a message in that column
-    assert out[3][1:] == [0, 0, 1, 12] and out[4][1:4] == ["waarneming", "waarneming", "prognose"]
+    assert out[3][1:] == [0, 0, 1, beyond - 2018] and out[4][1:4] == ["waarneming", "waarneming", "prognose"]
     wijk_rows = out[7:]
     assert [r[0] for r in wijk_rows] == [f"WK0202{i:02d}" for i in range(12)]
     assert all(v is not None for r in out for v in r)  # xlwings sends "" for empty, never None
