@@ -226,23 +226,26 @@ def budget(
 ) -> None:
     """Euros per service and year from the forecast and a menukaart, with subtotals and total."""
     from .costs import budget as run_budget
-    from .costs import load_scenario, summarize
+    from .costs import load_scenario, shares_for, summarize
     from .menukaart import load_category_shares, load_menu
 
     sc = load_scenario(scenario) if scenario else None
     year_list = _years(years)
-    share_map = load_category_shares(shares) if shares else None
+    own = load_category_shares(shares) if shares else None
+    share_map = shares_for(gemeente, own, model, f"shares file {shares.name}") if shares else None
     df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
     out = df if detail else summarize(df)
     if sc is None and not detail:
         out = out[out["maat"] == "basis"]
     _emit(out, fmt)
-    _note_sources(gemeente, share_map, model)
+    _note_sources(gemeente, share_map, model, own)
     _note_old_codes([gemeente], year_list, model)
 
 
-def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path]) -> None:
-    """After the figures, on stderr: which categories' clients are a model forecast and which a share of the total."""
+def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path],
+                  own: Optional[dict[str, float]] = None) -> None:
+    """After the figures, on stderr: which categories' clients are a model forecast and which a
+    share of the total; with --shares, which shares came from the file and which kept the default."""
     from .costs import category_sources
 
     sources = category_sources(gemeente, shares, model)
@@ -250,6 +253,9 @@ def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Opti
     shared = [c for c, t in sources.items() if not t]
     typer.echo("clients from the model's forecast: " + (", ".join(modelled) or "none")
                + "; share of the total: " + (", ".join(shared) or "none") + " (docs/costs.md)", err=True)
+    if own is not None:
+        kept = [c for c in sources if c not in own]
+        typer.echo("shares from the file: " + ", ".join(own) + "; national default share: " + (", ".join(kept) or "none"), err=True)
 
 
 @app.command("build-workbook")
