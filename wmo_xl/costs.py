@@ -376,7 +376,8 @@ def budget(
 ) -> pd.DataFrame:
     """Cost per service and year, base and scenario side by side.
 
-    Columns: dienst, omschrijving, categorie, jaar, clienten, basis, scenario, verschil.
+    Columns: dienst, omschrijving, categorie, leveringsvorm, eenheid, jaar, clienten, basis,
+    scenario, verschil (every menukaart column but the ``bron`` note shows or counts).
     """
     menu = menu or load_menu()
     scenario = scenario or Scenario(naam="basis")
@@ -391,7 +392,7 @@ def budget(
             base = cost(row, c, year)
             alt = scenario_cost(row, c, year, scenario)
             rows.append({"dienst": row.dienst, "omschrijving": row.omschrijving, "categorie": row.categorie,
-                         "jaar": year, "clienten": c, "basis": base, "scenario": alt, "verschil": alt - base})
+                         "leveringsvorm": row.leveringsvorm, "eenheid": row.eenheid, "jaar": year, "clienten": c, "basis": base, "scenario": alt, "verschil": alt - base})
     return pd.DataFrame(rows)
 
 
