@@ -19,6 +19,8 @@ from .forecast import forecast, forecast_interval
 
 #: Table-format labels (the CSV keeps the identifiers of :func:`wmo_xl.costs.summarize`).
 PEOPLE_COLUMNS = {"maat": "measure", "niveau": "level", "categorie": "category", "dienst": "service"}
+PEOPLE_DETAIL = {"dienst": "service", "omschrijving": "description", "categorie": "category", "leveringsvorm": "delivery",
+                 "eenheid": "unit", "jaar": "year", "clienten": "clients", "basis": "base", "verschil": "difference"}
 PEOPLE_VALUES = {
     "basis": "base", "scenario": "scenario", "verschil": "difference", "clienten": "clients",
     "dienst": "service", "subtotaal": "subtotal", "totaal": "total", "categorie": "category",
@@ -64,7 +66,10 @@ def budget_summary(detail: pd.DataFrame, gemeente: str, years: Sequence[int], me
 
 
 def for_people(summary: pd.DataFrame) -> pd.DataFrame:
-    """The table format's labels: English words, identifiers (services, categories) kept."""
+    """The table format's labels: English words, identifiers (services, categories) kept.
+    A detail frame (:func:`wmo_xl.costs.budget`) gets English column names."""
+    if "maat" not in summary.columns:
+        return summary.rename(columns=PEOPLE_DETAIL)
     out = summary.rename(columns=PEOPLE_COLUMNS)
     for col in ("measure", "level"):
         out[col] = out[col].map(lambda v: PEOPLE_VALUES.get(v, v))

@@ -272,11 +272,11 @@ def budget(
     own = load_category_shares(shares) if shares else None
     share_map = shares_for(gemeente, own, model, f"shares file {shares.name}") if shares else None
     df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
-    if detail:
-        _emit(df, fmt)
-    else:
-        from .budget_summary import budget_summary, for_people
+    from .budget_summary import budget_summary, for_people
 
+    if detail:
+        _emit(for_people(df) if fmt == "table" else df, fmt)
+    else:
         out = budget_summary(df, gemeente, year_list, ["basis"] if sc is None else ["basis", "scenario", "verschil"], model)
         title = (f"Wmo budget of {gemeente} in EUR per year (rows 'clients': Wmo clients); model: {_model_name(model)}"
                  + (f"; scenario: {sc.naam}" if sc is not None else ""))
