@@ -476,3 +476,22 @@ def test_every_template_input_cell_feeds_a_formula() -> None:
     assert len(inputs) > 20
     unread = [f"{s}!{a}" for s, a in inputs if not any(rs.lower() == s.lower() and _inside(a, rr) for rs, rr in refs)]
     assert not unread, f"input cells no formula reads: {unread}"
+
+
+# ------------------------------------------------------------------ Data sheet columns
+def test_data_sheet_columns_not_read_are_named_on_controle(active_bundle: Path) -> None:
+    """Every column the Data sheet recognises is read by the recalibration or named on the
+    Controle sheet as not used (inwoners and k65plus, offered by the template, change nothing)."""
+    from wmo_xl.retrain.rows import _ALIASES, READ, parse_rows
+
+    rows = [["wijk", "jaar", "clienten", "inwoners", "k65plus", "opmerking"],
+            ["WK010101", 2017, 100, 2000, 300, "x"], ["WK010101", 2018, 110, 2010, 310, ""]]
+    df, problems = parse_rows(rows, None, {"GM0101"})
+    assert len(df) == 2
+    notes = [p for p in problems if p.column == "kopregel"]
+    assert len(notes) == 1 and notes[0].severity == "waarschuwing" and notes[0].row == 1
+    assert notes[0].value == "inwoners, k65plus, opmerking" and "niet gebruikt" in notes[0].problem
+    for canon in _ALIASES:  # a recognised column is either read or among the ones named
+        assert canon in READ or canon in notes[0].value
+    _, problems = parse_rows(rows[:1] and [r[:3] for r in rows], None, {"GM0101"})
+    assert not [p for p in problems if p.column == "kopregel"]
