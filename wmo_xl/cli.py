@@ -286,8 +286,15 @@ def budget(
 
 
 def _model_name(model: Optional[Path]) -> str:
-    """The model a command answered from, for a table's title line."""
-    return "national" if model is None else str(model)
+    """The model a command answered from, for a table's title line (WMO_XL_MODEL named when it chose)."""
+    from .bundle import active_model_path, national_bundle_path
+
+    if model is not None:
+        return str(model)
+    path = active_model_path()
+    if path.resolve() == national_bundle_path().resolve():
+        return "national"
+    return f"{path} (from WMO_XL_MODEL)" if os.environ.get("WMO_XL_MODEL") else str(path)
 
 
 def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path],
