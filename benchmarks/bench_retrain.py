@@ -21,7 +21,7 @@ def main() -> None:
     from wmo_xl.excel.sheets import OpenpyxlBook
 
     est = get_bundle().model("totaal")
-    wijken = [str(w) for w in est.wijken_[est.gemeente_index_["GM0363"]]][:100]
+    wijken = est.wijken_of("GM0363")[:100]
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "amsterdam.xlsx"

@@ -16,7 +16,12 @@ def test_forecast_csv(bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     df = pd.read_csv(io.StringIO(out))
     assert list(df.columns) == ["wijk", "year", "category", "clients", "lower", "upper"]
-    assert len(df) == 24 and df["wijk"].str.startswith("WK0101").all()
+    wijken, total = df.iloc[:-2], df.iloc[-2:]
+    assert len(wijken) == 24 and wijken["wijk"].str.startswith("WK0101").all()
+    # the list ends with the gemeente's own rows: its total and 80% range, per year
+    assert total["wijk"].tolist() == ["GM0101", "GM0101"] and total["year"].tolist() == [2019, 2020]
+    assert (total["lower"] <= total["clients"]).all() and (total["clients"] <= total["upper"]).all()
+    assert total["clients"].iloc[1] == pytest.approx(wijken[wijken["year"] == 2020]["clients"].sum(), rel=0.001)
 
 
 @pytest.mark.parametrize(

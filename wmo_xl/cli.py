@@ -12,11 +12,27 @@ from typing import Optional
 
 import typer
 
+from .cli_help import flags_without_type
 from .errors import WmoError
 from .inputs import check_grid, check_years_count, parse_years_spec
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Wmo forecasts per wijk and budgets from a menukaart.")
+flags_without_type()
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"wmo-xl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    """Wmo forecasts per wijk and budgets from a menukaart."""
 
 
 def _fail(message: str) -> None:
@@ -24,16 +40,27 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _emit(df, fmt: str, out: Optional[Path] = None) -> None:  # type: ignore[no-untyped-def]
+#: Below a table with a missing figure, as CBS marks one: the reason is on stderr.
+NO_FIGURE_LEGEND = (". = no figure: CBS published none for that wijk and year (suppressed, or no such wijk yet); "
+                    "for a gemeente the reason is on stderr")
+
+
+def _emit(df, fmt: str, out: Optional[Path] = None, title: Optional[str] = None) -> None:  # type: ignore[no-untyped-def]
+    """CSV (a missing figure is an empty field) or a table for people (a missing figure is
+    '.', explained in a legend line below the table; ``title`` above it)."""
     if fmt not in ("csv", "table"):
         _fail(f"unknown format {fmt!r}: accepted are csv, table")
     if out is not None:
         df.to_csv(out, index=False)
         return
     if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False, float_format="%.1f", lineterminator="\n"))
+        sys.stdout.write(df.to_csv(index=False, float_format="%.1f", na_rep="", lineterminator="\n"))
     else:
-        typer.echo(df.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+        if title:
+            typer.echo(title)
+        typer.echo(df.to_string(index=False, na_rep=".", float_format=lambda v: f"{v:,.0f}"))
+        if df.isna().to_numpy().any():
+            typer.echo(NO_FIGURE_LEGEND)
 
 
 @app.command()
@@ -51,11 +78,16 @@ def forecast(
 
     codes: list[str] | None = list(wijk) if wijk is not None and len(wijk) else None
     if gemeente is not None:  # --gemeente "" is an empty code, not "every wijk"
-        codes = (codes or []) + wijken_of(gemeente, category=category, model=model)
+        # its wijken, then the gemeente's own row: its total and 80% range close the list
+        codes = (codes or []) + wijken_of(gemeente, category=category, model=model) + [gemeente]
     check_years_count(year, "--year")
     check_grid(len(codes) if codes is not None else 0, len(year))
     table = forecast_table(codes, year, category=category, model=model)
-    _emit(table, fmt)
+    title = None
+    if gemeente is not None:
+        title = (f"Wmo clients ({category}) per wijk of {gemeente}, its total in the last rows; lower/upper: "
+                 f"80% interval; model: {_model_name(model)}")
+    _emit(table, fmt, title=title)
     _explain_gaps(table, category, model)
     _note_old_codes(codes or [], year, model)
     _note_far_years(year, model, category)
@@ -109,13 +141,17 @@ def backtest(
     from .data import read_csvs
     from .safefiles import check_new_output, write_text_atomic
 
+    if force and out is None:
+        _fail("--force replaces the --out file: give --out FILE too, or leave --force out")
     if out is not None:
         check_new_output(out, force, data)  # before the work: never onto an input file
     df = read_csvs(data)
     res = run_backtest(df[df["category"] == "totaal"], origin, horizon)
     typer.echo(f"backtest origin {origin} -> {origin + horizon}: {len(res.predictions)} wijken "
                f"({res.n_unforecastable} with new codes skipped)")
-    typer.echo(res.metrics.to_string(float_format=lambda v: f"{v:.4f}"))
+    typer.echo(res.metrics.to_string(na_rep=".", float_format=lambda v: f"{v:.4f}"))
+    if res.metrics.isna().to_numpy().any():
+        typer.echo(". = no figure: every actual count is 0, so a share of it is not defined")
     typer.echo(f"80% interval coverage: {res.coverage:.3f}")
     if out is not None:
         write_text_atomic(out, res.predictions.to_csv(index=False))
@@ -196,6 +232,8 @@ def refresh(
     from .cbs.update import update_data as run_update
     from .train import train as run_train
 
+    if base and not with_base:
+        _fail("--data folders are trained on only with --with-older: drop --only-fetched, or drop --data")
     console = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("wmo_xl refresh: CBS catalogue", total=None)
@@ -237,25 +275,45 @@ def budget(
 ) -> None:
     """Euros per service and year from the forecast and a menukaart, with subtotals and total."""
     from .costs import budget as run_budget
-    from .costs import load_scenario, summarize
+    from .costs import load_scenario, shares_for
     from .horizon import budget_years
     from .menukaart import load_category_shares, load_menu
 
     sc = load_scenario(scenario) if scenario else None
     year_list = _years(years) if years is not None else budget_years()
-    share_map = load_category_shares(shares) if shares else None
+    own = load_category_shares(shares) if shares else None
+    share_map = shares_for(gemeente, own, model, f"shares file {shares.name}") if shares else None
     df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
-    out = df if detail else summarize(df)
-    if sc is None and not detail:
-        out = out[out["maat"] == "basis"]
-    _emit(out, fmt)
-    _note_sources(gemeente, share_map, model)
+    from .budget_summary import budget_summary, for_people
+
+    if detail:
+        _emit(for_people(df) if fmt == "table" else df, fmt)
+    else:
+        out = budget_summary(df, gemeente, year_list, ["basis"] if sc is None else ["basis", "scenario", "verschil"], model)
+        title = (f"Wmo budget of {gemeente} in EUR per year (rows 'clients': Wmo clients); model: {_model_name(model)}"
+                 + (f"; scenario: {sc.naam}" if sc is not None else ""))
+        _emit(for_people(out) if fmt == "table" else out, fmt, title=title)
+    _note_sources(gemeente, share_map, model, own)
     _note_old_codes([gemeente], year_list, model)
     _note_far_years(year_list, model)
 
 
-def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path]) -> None:
-    """After the figures, on stderr: which categories' clients are a model forecast and which a share of the total."""
+def _model_name(model: Optional[Path]) -> str:
+    """The model a command answered from, for a table's title line (WMO_XL_MODEL named when it chose)."""
+    from .bundle import active_model_path, national_bundle_path
+
+    if model is not None:
+        return str(model)
+    path = active_model_path()
+    if path.resolve() == national_bundle_path().resolve():
+        return "national"
+    return f"{path} (from WMO_XL_MODEL)" if os.environ.get("WMO_XL_MODEL") else str(path)
+
+
+def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path],
+                  own: Optional[dict[str, float]] = None) -> None:
+    """After the figures, on stderr: which categories' clients are a model forecast and which a
+    share of the total; with --shares, which shares came from the file and which kept the default."""
     from .costs import category_sources
 
     sources = category_sources(gemeente, shares, model)
@@ -263,6 +321,9 @@ def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Opti
     shared = [c for c, t in sources.items() if not t]
     typer.echo("clients from the model's forecast: " + (", ".join(modelled) or "none")
                + "; share of the total: " + (", ".join(shared) or "none") + " (docs/costs.md)", err=True)
+    if own is not None:
+        kept = [c for c in sources if c not in own]
+        typer.echo("shares from the file: " + ", ".join(own) + "; national default share: " + (", ".join(kept) or "none"), err=True)
 
 
 @app.command("build-workbook")

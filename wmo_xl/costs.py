@@ -258,6 +258,29 @@ def category_sources(gemeente: str, shares: dict[str, float] | None = None, mode
             for cat in shares}
 
 
+def shares_for(gemeente: str, file_shares: dict[str, float] | None, model: str | Path | None = None,
+               source: str = "shares file") -> dict[str, float]:
+    """The shares a budget of ``gemeente`` uses: the national defaults, each overridden by
+    ``file_shares`` (a user's ``--shares`` file; a category it leaves out keeps its default).
+
+    A file's share that cannot apply is refused, not ignored: a category that IS a type the
+    model forecasts for this code (HbH: the model's HbH figure is the clients, no share
+    enters) would otherwise be taken and have no effect.
+    """
+    defaults = load_category_shares()
+    if not file_shares:
+        return defaults
+    merged = {**defaults, **file_shares}
+    sources = category_sources(gemeente, merged, model)
+    for cat, share in file_shares.items():
+        target = sources.get(cat)
+        if target == cat and target not in NATIONAL_MODEL_SHARE:
+            raise WmoError(f"{source}: {cat} share {share:g} cannot apply to {check_code(gemeente)}: the model forecasts its "
+                           f"{'HbH' if cat == 'hbh' else cat} clients itself (docs/costs.md); remove the {cat} line "
+                           "(a share is used only where the model has no forecast of that type)")
+    return merged
+
+
 def category_clients(
     gemeente: str, years: Iterable[int], shares: dict[str, float] | None = None, model: str | Path | None = None,
     categories: Iterable[str] | None = None,
@@ -353,7 +376,8 @@ def budget(
 ) -> pd.DataFrame:
     """Cost per service and year, base and scenario side by side.
 
-    Columns: dienst, omschrijving, categorie, jaar, clienten, basis, scenario, verschil.
+    Columns: dienst, omschrijving, categorie, leveringsvorm, eenheid, jaar, clienten, basis,
+    scenario, verschil (every menukaart column but the ``bron`` note shows or counts).
     """
     menu = menu or load_menu()
     scenario = scenario or Scenario(naam="basis")
@@ -368,7 +392,7 @@ def budget(
             base = cost(row, c, year)
             alt = scenario_cost(row, c, year, scenario)
             rows.append({"dienst": row.dienst, "omschrijving": row.omschrijving, "categorie": row.categorie,
-                         "jaar": year, "clienten": c, "basis": base, "scenario": alt, "verschil": alt - base})
+                         "leveringsvorm": row.leveringsvorm, "eenheid": row.eenheid, "jaar": year, "clienten": c, "basis": base, "scenario": alt, "verschil": alt - base})
     return pd.DataFrame(rows)
 
 

@@ -28,6 +28,8 @@ COLUMNS: list[str] = [
     "eenheid", "eenheden_per_client_per_jaar", "prijs", "prijsjaar", "indexatie",
 ]
 OPTIONAL_COLUMNS = ["bron"]
+#: Free-text columns a user may add; they are notes, never read as figures.
+NOTE_COLUMNS = ("bron", "toelichting", "opmerking", "opmerkingen")
 CATEGORIES = ("hbh", "begeleiding", "dagbesteding", "hulpmiddelen", "vervoer", "wonen")
 
 def _decimal(info: ValidationInfo) -> str | None:
@@ -134,6 +136,16 @@ def _is_empty(v: object) -> bool:
     return is_blank(v)
 
 
+def _until_empty(rows: Sequence[Sequence[object]]) -> list[Sequence[object]]:
+    """The data rows up to the first empty one (the table's end)."""
+    out = []
+    for raw in rows:
+        if all(_is_empty(v) for v in raw):
+            break
+        out.append(raw)
+    return out
+
+
 def nothing_below(values: Sequence[Sequence[object]], empty: int, source: str) -> None:
     """The table ends at its first empty row; a service below it would be silently unread.
 
@@ -152,7 +164,20 @@ def menu_header(row: Sequence[object], *, source: str = "menukaart") -> list[str
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
+    unused = [h for h in header if h and h not in COLUMNS and h not in NOTE_COLUMNS]
+    if unused:  # a column such as prijs_2026 would be taken and silently not used
+        raise WmoError(f"{source} column {describe(unused[0])[:60]} is not used by the cost formula: remove it, or name a "
+                       f"note column {' or '.join(NOTE_COLUMNS[:2])} (columns read: {', '.join(COLUMNS)})")
     return header
+
+
+def no_values_without_header(header: Sequence[str], values: Sequence[Sequence[object]], source: str) -> None:
+    """A value under an empty header cell belongs to no column: refused, not skipped."""
+    for i, raw in enumerate(values, start=1):
+        for j, v in enumerate(raw):
+            if (j >= len(header) or not header[j]) and not _is_empty(v):
+                raise WmoError(f"{source} row {i} has {describe(v)[:60]} in column {j + 1}, which has no header: "
+                               "give the column a name from the header row, or clear it")
 
 
 def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart", decimal: str | None = None) -> Menu:
@@ -164,6 +189,7 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
     if not values or not isinstance(values[0], (list, tuple)):
         raise WmoError(f"{source} is empty: pass the Menukaart range with its header row")
     header = menu_header(values[0], source=source)
+    no_values_without_header(header, _until_empty(values[1:]), source)
     pos = {c: header.index(c) for c in COLUMNS + OPTIONAL_COLUMNS if c in header}
     rows: list[MenuRow] = []
     seen: set[str] = set()
@@ -233,7 +259,7 @@ def _table_from_sheet(raw: pd.DataFrame) -> pd.DataFrame:
     for i in range(min(len(raw), 30)):
         if str(raw.iat[i, 0]).strip().lower() == "dienst":
             body = raw.iloc[i + 1:].reset_index(drop=True)
-            body.columns = [str(c).strip().lower() for c in raw.iloc[i]]
+            body.columns = ["" if pd.isna(c) else str(c).strip().lower() for c in raw.iloc[i]]
             return body
     raise WmoError("no header row starting with 'dienst' found in the menukaart sheet")
 
@@ -262,6 +288,10 @@ def _read_shares(path: str | Path | None) -> dict[str, float]:
     cols = [str(h).strip().lower() for h in header]
     if not {"categorie", "aandeel_van_totaal"} <= set(cols):
         raise WmoError(f"shares file {name!r} needs columns categorie, aandeel_van_totaal (has {', '.join(cols)})")
+    unused = [c for c in cols if c and c not in ("categorie", "aandeel_van_totaal", *NOTE_COLUMNS)]
+    if unused:  # a column such as jaar or gemeente would be taken and silently not used
+        raise WmoError(f"shares file {name!r} column {describe(unused[0])[:60]} is not used: one share per category applies to "
+                       f"every gemeente and year; remove it (columns read: categorie, aandeel_van_totaal; notes: bron)")
     ci, vi = cols.index("categorie"), cols.index("aandeel_van_totaal")
     shares: dict[str, float] = {}
     for i, r in enumerate(rows, start=2):

@@ -555,7 +555,10 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
         source = (f"model {sources[c]}" if sources.get(c) else "aandeel totaal") if any(not is_message(v) for v in base) else None
         block.append(row3(c, source, {"basis": base, "scenario": alt, "verschil": diff}))
     block.append([None] * width)
-    block.append(row3("Dienst", "Categorie", {k: [v] + [None] * (n - 1) for k, v in BUDGET_LABELS.items()}))
+    labels = dict(BUDGET_LABELS)
+    if scen.naam not in ("scenario", "basis"):  # the scenario's name is shown, not taken and dropped
+        labels["scenario"] = f"Scenario: {scen.naam[:60]} (EUR)"
+    block.append(row3("Dienst", "Categorie", {k: [v] + [None] * (n - 1) for k, v in labels.items()}))
 
     totals: dict[str, list[list[Any]]] = {"basis": [[] for _ in years], "scenario": [[] for _ in years]}
     for cat in order:

@@ -39,6 +39,9 @@ class Problem:
         return [self.row, self.column, "" if v is None else (v if isinstance(v, (int, float)) else str(v)), self.problem, self.severity]
 
 
+#: The Data sheet columns the recalibration reads (wmo_xl.retrain.recalibrate uses counts only).
+READ = ("wijk", "jaar", "clienten", "categorie")
+
 _ALIASES = {
     "wijk": ("wijk", "coderingregio", "codering", "wijkcode", "code"),
     "jaar": ("jaar", "year", "perioden", "periode"),
@@ -132,6 +135,12 @@ def parse_rows(
         raise WmoError(f"the header on sheet {DATA_SHEET!r} lacks {', '.join(missing)}: needs wijk, jaar, clienten (or year, clients)")
     good: list[dict[str, Any]] = []
     problems: list[Problem] = []
+    unread = [str(values[h][j]).strip() for j, name in enumerate(header)
+              if name and j not in {cols[c] for c in READ if c in cols}]
+    if unread:  # taken from the sheet but not used by the recalibration: say so, never silently
+        shown = ", ".join(unread[:6]) + (f" en {len(unread) - 6} meer" if len(unread) > 6 else "")
+        problems.append(Problem(h + 1, "kopregel", shown, f"niet gebruikt: hertrainen leest alleen {', '.join(READ)}; "
+                                "deze kolommen veranderen het eigen model niet", "waarschuwing"))
     seen: dict[tuple[str, int, str], int] = {}
     warned: set[str] = set()
     for offset, raw in enumerate(values[h + 1:], start=1):
@@ -139,7 +148,7 @@ def parse_rows(
         cells = list(raw) + [None] * len(header)
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells[: len(header)]):
             break
-        record = {k: cells[i] for k, i in cols.items() if k in ("wijk", "jaar", "clienten", "categorie") and cells[i] is not None}
+        record = {k: cells[i] for k, i in cols.items() if k in READ and cells[i] is not None}
         try:
             row = DataRow(**record)
         except ValidationError as exc:
