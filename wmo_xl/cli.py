@@ -55,20 +55,28 @@ def forecast(
     check_years_count(year, "--year")
     check_grid(len(codes) if codes is not None else 0, len(year))
     table = forecast_table(codes, year, category=category, model=model)
-    _emit(table, fmt)
+    _emit(_with_names(table) if fmt == "table" else table, fmt)
     _explain_gaps(table, category, model)
-    _note_old_codes(codes or [], year, model)
+    _note_old_codes(codes or [])
 
 
-def _note_old_codes(codes: list[str], years: list[int], model: Optional[Path]) -> None:
-    """After the figures: say so when a code asked is of a gemeente merged since the model's data."""
-    from .bundle import get_bundle
+def _with_names(table):  # type: ignore[no-untyped-def]
+    """The table with today's gemeente name beside each gemeente code (``naam``; wijken: empty)."""
+    from .gemeenten import gemeente_name
+
+    out = table.copy()
+    out.insert(1, "naam", [gemeente_name(c) or "" if str(c).startswith("GM") else "" for c in out["wijk"]])
+    return out
+
+
+def _note_old_codes(codes: list[str]) -> None:
+    """After the figures, on stderr, once per gemeente: what became of an old code asked
+    (``GM0457 Weesp is since 2022 part of GM0363 Amsterdam``), the note every surface shows."""
     from .codes import normalize_code
-    from .gemeenten import old_code_note
+    from .gemeenten import notes_for
 
-    note = old_code_note([normalize_code(c) for c in codes], list(years), int(get_bundle(model).model("totaal").origin))
-    if note:
-        typer.echo(note, err=True)
+    for note in notes_for([normalize_code(c) for c in codes]):
+        typer.echo(f"note: {note}", err=True)
 
 
 def _explain_gaps(table, category: str, model: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -236,9 +244,13 @@ def budget(
     out = df if detail else summarize(df)
     if sc is None and not detail:
         out = out[out["maat"] == "basis"]
+    if fmt == "table":
+        from .gemeenten import labelled
+
+        typer.echo(f"budget {labelled(gemeente.strip().upper())}")
     _emit(out, fmt)
     _note_sources(gemeente, share_map, model)
-    _note_old_codes([gemeente], year_list, model)
+    _note_old_codes([gemeente])
 
 
 def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path]) -> None:
@@ -292,13 +304,19 @@ def export_workbook_cmd(
     import time
 
     from .excel.export import export_workbook
-    from .wijken import gemeenten
+    from .wijken import gemeenten, refused_gemeenten
 
     if all_gemeenten and gemeente:
         _fail("pass --gemeente or --all, not both")
     codes = list(gemeenten(model)) if all_gemeenten else list(gemeente or [])
+    if all_gemeenten:
+        refused = refused_gemeenten(model)
+        if refused:
+            typer.echo(f"note: {len(refused)} gemeenten of CBS 2024 left out, the model has no figures for them "
+                       f"(e.g. {next(iter(refused.values()))})", err=True)
     start = time.perf_counter()
     path = export_workbook(codes, out, model=model, years=_years(years) if years else None, force=force)
+    _note_old_codes(codes)
     typer.echo(f"workbook written to {path} ({path.stat().st_size / 1e6:.2f} MB, {len(codes)} gemeente(n), "
                f"{time.perf_counter() - start:.1f} s); its LAMBDA functions need Microsoft 365 or Excel 2024, "
                "its sheets open in any Excel 2016+ or LibreOffice")
