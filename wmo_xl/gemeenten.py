@@ -166,8 +166,12 @@ def gemeente_name(code: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def history_note(code: str) -> str | None:
-    """One line naming what became of a gemeente code that no longer exists (None if it exists)."""
+def history_note(code: str, dutch: bool = False) -> str | None:
+    """One line naming what became of a gemeente code that no longer exists (None if it exists).
+
+    ``GM0457 Weesp is since 2022 part of GM0363 Amsterdam``; ``dutch`` gives the same line in
+    Dutch for the workbooks (``GM0457 Weesp hoort sinds 2022 bij GM0363 Amsterdam``).
+    """
     if code in current_gemeenten():
         return None
     lines = successors(code)
@@ -177,10 +181,19 @@ def history_note(code: str) -> str | None:
     if len(lines) == 1 and lines[0].whole:
         h = lines[0]
         now = current_code(code)
-        tail = f" (since {successors(h.new)[0].year} part of {now} {gemeente_name(now or '')})" if now and now != h.new else ""
+        tail = ""
+        if now and now != h.new:
+            later = successors(h.new)[0].year
+            tail = (f" (sinds {later} bij {now} {gemeente_name(now)})" if dutch
+                    else f" (since {later} part of {now} {gemeente_name(now)})")
+        if dutch:
+            return f"{code} {name} hoort sinds {h.year} bij {h.new} {h.new_name}{tail}"
         return f"{code} {name} is since {h.year} part of {h.new} {h.new_name}{tail}"
     parts = [f"{h.new} {h.new_name}" for h in lines]
-    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    join = " en " if dutch else " and "
+    listed = ", ".join(parts[:-1]) + f"{join}{parts[-1]}" if len(parts) > 1 else parts[0]
+    if dutch:
+        return f"{code} {name} is in {lines[0].year} verdeeld over {listed}"
     return f"{code} {name} was split in {lines[0].year} among {listed}"
 
 
@@ -227,14 +240,14 @@ def superseded_message(code: str, origin: int) -> str:
             f"ask {now or 'the successors'} for the years after {origin}")
 
 
-def notes_for(codes: list[str] | tuple[str, ...]) -> list[str]:
+def notes_for(codes: list[str] | tuple[str, ...], dutch: bool = False) -> list[str]:
     """The history notes (:func:`history_note`) of the gemeenten of ``codes`` (gemeente or wijk
     codes), each once, in the order asked: what every surface shows beside an old code's figures."""
     out: list[str] = []
     for c in codes:
         c = str(c).strip().upper()
         g = "GM" + c[2:6] if c.startswith(("GM", "WK")) and len(c) >= 6 else c
-        note = history_note(g)
+        note = history_note(g, dutch)
         if note and note not in out:
             out.append(note)
     return out

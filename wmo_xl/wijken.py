@@ -37,6 +37,16 @@ def gemeenten(model: str | Path | None = None) -> dict[str, str]:
     return out
 
 
+def gemeente_list(model: str | Path | None = None) -> dict[str, str]:
+    """The gemeente choice a workbook offers: :func:`gemeenten`, and for the national model
+    every other gemeente of CBS 2024 too (sorted, with today's names): a code the model
+    refuses still shows, and its sheet says why in the one wording (never a missing entry)."""
+    out = gemeenten(model)
+    if get_bundle(model).manifest.get("kind") == "national":
+        out = dict(sorted({**current_names(), **out}.items()))
+    return out
+
+
 def refused_gemeenten(model: str | Path | None = None) -> dict[str, str]:
     """Gemeente of CBS 2024 -> the one-line reason the model gives no figures for it."""
     fc = get_bundle(model).model("totaal")
