@@ -240,14 +240,29 @@ def superseded_message(code: str, origin: int) -> str:
             f"ask {now or 'the successors'} for the years after {origin}")
 
 
+@functools.lru_cache(maxsize=4096)
+def partial_note(code: str, dutch: bool = False) -> str | None:
+    """One line for a gemeente of today that took in part of a split gemeente (a ``deel``
+    line): partial moves are left out (docs/data.md), so figures from data before that year
+    are of its area without that part. None for any other code."""
+    lines = [h for h in _by_new().get(code, ()) if not h.whole]
+    if not lines or code not in current_gemeenten():
+        return None
+    parts = ", ".join(f"{h.old} {h.old_name} ({h.year})" for h in lines)
+    if dutch:
+        return f"{labelled(code)} kreeg een deel van {parts}: cijfers uit gegevens van voor dat jaar zijn zonder dat deel"
+    return f"{labelled(code)} took in part of {parts}: figures from data before that year leave that part out"
+
+
 def notes_for(codes: list[str] | tuple[str, ...], dutch: bool = False) -> list[str]:
-    """The history notes (:func:`history_note`) of the gemeenten of ``codes`` (gemeente or wijk
-    codes), each once, in the order asked: what every surface shows beside an old code's figures."""
+    """The history notes (:func:`history_note`, :func:`partial_note`) of the gemeenten of
+    ``codes`` (gemeente or wijk codes), each once, in the order asked: what every surface
+    shows beside an old code's figures (the CLI on stderr, the sheets in the block's header)."""
     out: list[str] = []
     for c in codes:
         c = str(c).strip().upper()
         g = "GM" + c[2:6] if c.startswith(("GM", "WK")) and len(c) >= 6 else c
-        note = history_note(g, dutch)
-        if note and note not in out:
-            out.append(note)
+        for note in (history_note(g, dutch), partial_note(g, dutch)):
+            if note and note not in out:
+                out.append(note)
     return out
