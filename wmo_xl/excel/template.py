@@ -34,7 +34,7 @@ from . import contract as C
 from . import udfs, vba
 
 DEFAULT_GEMEENTE = "GM0200"  # Apeldoorn: 16 wijken, a typical mid-size gemeente
-MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam has 99)
+MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam with Weesp has 106)
 MENU_ROWS = 60  # rows of the Menukaart name (room to add services)
 BUDGET_YEAR_CELLS = 5
 EMPTY = "\u00a0"  # cached value of a shown cell whose block value is empty (see _shown_block)
