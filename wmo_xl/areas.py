@@ -76,33 +76,55 @@ def _successor_chain(code: str) -> list[str]:
         out.append(lines[0].new)
 
 
-def build_areas(gemeente: np.ndarray, observed: np.ndarray, estimated: np.ndarray, first_year: int) -> tuple[dict[str, Area], np.ndarray]:
-    """Areas of every gemeente code the rows reach (old codes and today's), and per row
-    whether its forecast is superseded."""
-    names, inverse = np.unique(gemeente, return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
-    rows_of = {str(g): r for g, r in zip(names, np.split(order, bounds))}
-    years = observed.shape[1]
-    seen_any = ~np.isnan(observed)
-    last_seen: dict[str, int | None] = {}
-    for g, rows in rows_of.items():
-        cols = np.flatnonzero(seen_any[rows].any(axis=0))
-        last_seen[g] = first_year + int(cols.max()) if len(cols) else None
-    has_estimate = {g: bool(estimated[rows].any()) for g, rows in rows_of.items()}
+class _Rows:
+    """Per gemeente of the data: its rows, its last observed year, whether it has estimated
+    rows; and which gemeenten are superseded (cheap: no per-year work)."""
 
-    def covered(code: str, since: int) -> bool:
+    def __init__(self, gemeente: np.ndarray, observed: np.ndarray, estimated: np.ndarray, first_year: int) -> None:
+        names, inverse = np.unique(gemeente, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
+        self.rows_of = {str(g): r for g, r in zip(names, np.split(order, bounds))}
+        seen = ~np.isnan(observed)
+        self.last_seen: dict[str, int | None] = {}
+        for g, rows in self.rows_of.items():
+            cols = np.flatnonzero(seen[rows].any(axis=0))
+            self.last_seen[g] = first_year + int(cols.max()) if len(cols) else None
+        self.has_estimate = {g: bool(estimated[rows].any()) for g, rows in self.rows_of.items()}
+        self._superseded: dict[str, bool] = {}
+        self.n = len(gemeente)
+
+    def covered(self, code: str, since: int) -> bool:
         """The gemeente has figures of its own from ``since`` on (or rows for today's map)."""
-        last = last_seen.get(code)
-        return has_estimate.get(code, False) or (last is not None and last >= since)
+        last = self.last_seen.get(code)
+        return self.has_estimate.get(code, False) or (last is not None and last >= since)
 
-    superseded: dict[str, bool] = {}
-
-    def is_superseded(code: str, depth: int = 0) -> bool:
-        if code not in superseded:
+    def is_superseded(self, code: str, depth: int = 0) -> bool:
+        if code not in self._superseded:
             lines = successors(code)
-            superseded[code] = depth < 20 and any(covered(h.new, h.year) or is_superseded(h.new, depth + 1) for h in lines)
-        return superseded[code]
+            self._superseded[code] = depth < 20 and any(
+                self.covered(h.new, h.year) or self.is_superseded(h.new, depth + 1) for h in lines)
+        return self._superseded[code]
+
+    def superseded_rows(self) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        for g, rows in self.rows_of.items():
+            if self.is_superseded(g):
+                out[rows] = True
+        return out
+
+
+def superseded_rows(gemeente: np.ndarray, observed: np.ndarray, estimated: np.ndarray, first_year: int) -> np.ndarray:
+    """Per row: its gemeente is an old area whose successor's own wijken (from the merger year
+    on, or estimated for today's map) carry its forecast, so the row has no forecast of its own."""
+    return _Rows(gemeente, observed, estimated, first_year).superseded_rows()
+
+
+def build_areas(gemeente: np.ndarray, observed: np.ndarray, estimated: np.ndarray, first_year: int) -> dict[str, Area]:
+    """Areas of every gemeente code the rows reach (old codes and today's)."""
+    base = _Rows(gemeente, observed, estimated, first_year)
+    rows_of, is_superseded = base.rows_of, base.is_superseded
+    years = observed.shape[1]
 
     codes: list[str] = []
     for g in rows_of:
@@ -136,8 +158,4 @@ def build_areas(gemeente: np.ndarray, observed: np.ndarray, estimated: np.ndarra
             missing = tuple(c for c in live if c not in rows_of and formed_year(c) is None)
             future = Slot(rows_for(live), missing, tuple(c for c in live if c in rows_of))
         areas[code] = Area(code, tuple(members), rows_for(members), tuple(past), future)
-    row_superseded = np.zeros(len(gemeente), dtype=bool)
-    for g, rows in rows_of.items():
-        if is_superseded(g):
-            row_superseded[rows] = True
-    return areas, row_superseded
+    return areas

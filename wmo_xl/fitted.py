@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .areas import Area, build_areas
+from .areas import Area, build_areas, superseded_rows
 from .codes import gemeente_of, is_gemeente
 from .errors import ModelIntegrityError, WmoError
 
@@ -80,9 +80,8 @@ class FittedForecast:
     #: Rows the model estimated for what CBS never counted (per row; default all False).
     estimated: np.ndarray | None = None
     index: dict[str, int] = field(init=False, repr=False)
-    gemeente_rows: dict[str, np.ndarray] = field(init=False, repr=False)
-    areas: dict[str, Area] = field(init=False, repr=False)
-    superseded: np.ndarray = field(init=False, repr=False)
+    _map: tuple[dict[str, Area], dict[str, np.ndarray]] | None = field(init=False, repr=False, default=None)
+    _superseded: np.ndarray | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self.codes = np.asarray(self.codes, dtype=str)
@@ -106,9 +105,31 @@ class FittedForecast:
         self.estimated = np.zeros(n, dtype=bool) if self.estimated is None else np.asarray(self.estimated, dtype=bool)
         if self.estimated.shape != (n,):
             raise ModelIntegrityError(f"forecast arrays do not fit together (estimated {self.estimated.shape} != {(n,)})")
-        # today's map: a gemeente code (old or of today) stands for the rows of its area (wmo_xl.areas)
-        self.areas, self.superseded = build_areas(self.gemeente, self.observed, self.estimated, self.first_year)
-        self.gemeente_rows = {code: area.all_rows for code, area in self.areas.items()}
+
+    # ------------------------------------------------------------- today's map
+    def _today(self) -> tuple[dict[str, Area], dict[str, np.ndarray]]:
+        """Built on first use (wmo_xl.areas): a model that only answers wijken never pays for it."""
+        if self._map is None:
+            areas = build_areas(self.gemeente, self.observed, self.estimated, self.first_year)
+            self._map = (areas, {code: area.all_rows for code, area in areas.items()})
+        return self._map
+
+    @property
+    def areas(self) -> dict[str, Area]:
+        """Gemeente code (old or of today) -> the rows of its area, year by year."""
+        return self._today()[0]
+
+    @property
+    def superseded(self) -> np.ndarray:
+        """Per row: an old area whose successor's own wijken carry its forecast (no forecast of its own)."""
+        if self._superseded is None:
+            self._superseded = superseded_rows(self.gemeente, self.observed, self.estimated, self.first_year)
+        return self._superseded
+
+    @property
+    def gemeente_rows(self) -> dict[str, np.ndarray]:
+        """Gemeente code (old or of today) -> every row of its area (its wijken and its predecessors')."""
+        return self._today()[1]
 
     # ----------------------------------------------------------------- queries
     def check_year(self, year: int) -> int:
