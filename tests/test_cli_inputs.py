@@ -235,12 +235,13 @@ def test_export_force_never_replaces_what_it_must_not(bundle_dir: Path, tmp_path
     assert not list(tmp_path.glob("*.backup*"))
 
 
-def test_gemeente_lists_leave_out_merged_away_gemeenten() -> None:
+def test_gemeente_lists_offer_todays_codes_with_todays_names() -> None:
     from wmo_xl.bundle import national_bundle_path
     from wmo_xl.wijken import gemeenten
 
     names = gemeenten(national_bundle_path())
     assert "GM0007" not in names and "GM0518" in names and "GM1667" in names
+    assert names["GM1950"] == "Westerwolde" and names["GM1970"] == "Noardeast-Fryslân"  # formed since the data
 
 
 def test_a_code_merged_since_the_data_is_forecast_with_a_warning(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -248,6 +249,6 @@ def test_a_code_merged_since_the_data_is_forecast_with_a_warning(capsys) -> None
 
     code, out, err = run(["forecast", "--gemeente", "GM0398", "--year", "2021", "--model", str(national_bundle_path())], capsys)
     assert code == 0 and out.count("WK0398") > 3
-    assert err.startswith("warning: GM0398 is not among the gemeenten of CBS 2024") and len(err.strip().splitlines()) == 1
+    assert err == "note: GM0398 Heerhugowaard is since 2022 part of GM1980 Dijk en Waard\n"
     code, out, err = run(["forecast", "--gemeente", "GM0518", "--year", "2021", "--model", str(national_bundle_path())], capsys)
     assert code == 0 and err == ""

@@ -87,7 +87,9 @@ def test_national_model_answers_todays_budget_years_for_every_wijk() -> None:
 
     fc = get_bundle(national_bundle_path()).model("totaal")
     years = horizon.budget_years()
-    clients, lower, upper = fc.grid([str(c) for c in fc.codes], years)
+    codes = [str(c) for c, gone in zip(fc.codes, fc.superseded) if not gone]  # not the old areas their successors carry
+    assert len(codes) > 2500
+    clients, lower, upper = fc.grid(codes, years)
     assert np.isfinite(clients).all() and (lower <= clients).all() and (clients <= upper).all()
 
 

@@ -189,15 +189,16 @@ def test_retrain_of_a_read_only_or_open_workbook_changes_nothing(active_bundle, 
 # --- gemeenten merged away, gemeenten formed later --------------------------------------
 
 
-def test_merged_away_gemeente_says_so() -> None:
+def test_an_old_code_answers_for_its_old_area_with_the_note() -> None:
     national = national_bundle_path()
-    assert "GM0007" not in current_gemeenten()
-    with pytest.raises(WmoError, match="GM0007 no longer exists"):
-        wmo_xl.forecast("GM0007", 2020, model=national)
-    with pytest.raises(WmoError, match="no longer exists"):
-        wmo_xl.forecast_table(["WK000700"], [2019], model=national)
-    assert wmo_xl.forecast("GM0007", 2017, model=national) > 0  # its CBS figures stay readable
-    assert udfs.wmo_forecast("GM0007", 2020).startswith("#WMO! GM0007: gemeente GM0007 no longer exists")
+    assert "GM0018" not in current_gemeenten() and "GM0007" not in current_gemeenten()
+    assert wmo_xl.forecast("GM0018", 2017, model=national) > 0  # its CBS figures stay readable
+    # GM1952 Midden-Groningen has its own 2018 wijken: the old area's forecast is carried by them
+    with pytest.raises(WmoError, match="GM0018 Hoogezand-Sappemeer is since 2018 part of GM1952 Midden-Groningen"):
+        wmo_xl.forecast("GM0018", 2020, model=national)
+    assert udfs.wmo_forecast("GM0018", 2020).startswith("#WMO! GM0018 Hoogezand-Sappemeer is since 2018 part of GM1952")
+    # GM1950 Westerwolde has no 2018 wijken: Bellingwedde's own wijken are the latest figures of its area
+    assert wmo_xl.forecast("GM0007", 2020, model=national) > 0
     assert wmo_xl.forecast("GM1667", 2020, model=national) > 0  # no 2018 figures, but still a gemeente
 
 
@@ -218,9 +219,13 @@ def test_shipped_gemeente_lists_are_those_of_the_cbs_files(shared_dir: Path) -> 
 
 
 def test_a_code_cbs_never_had_is_not_called_merged() -> None:
-    from wmo_xl.gemeenten import merged_away
+    from wmo_xl.gemeenten import history_note
 
-    assert merged_away("GM0007") and not merged_away("GM0518") and not merged_away("GM0101")  # GM0101: no CBS code
+    assert history_note("GM0007") == "GM0007 Bellingwedde is since 2018 part of GM1950 Westerwolde"
+    assert history_note("GM0518") is None and history_note("GM0101") is None  # GM0101: no CBS code
+    with pytest.raises(WmoError) as info:
+        wmo_xl.forecast("GM0687", 2020, model=national_bundle_path())  # Middelburg: never merged, never counted
+    assert "merged" not in str(info.value) and "GM0687 Middelburg" in str(info.value)
 
 
 def test_a_gemeente_formed_after_the_model_can_retrain(active_bundle, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -275,10 +280,12 @@ def test_reset_button_on_a_foreign_model_folder_is_a_status_message(tmp_path: Pa
     assert messages and messages[0].startswith("wmo_xl: niet teruggezet") and (local_bundle_path(wb) / "mine.txt").is_file()
 
 
-def test_whole_table_leaves_merged_away_wijken_empty() -> None:
+def test_whole_table_leaves_superseded_wijken_empty() -> None:
+    """Wijken of an old area whose successor's own wijken carry its forecast (GM0018 in GM1952
+    since 2018) have no forecast in the whole table: the national sum counts them once."""
     national = national_bundle_path()
     t = wmo_xl.forecast_table(None, [2017, 2020], model=national)
-    gone = t["wijk"].str.startswith("WK0007")
+    gone = t["wijk"].str.startswith("WK0018")
     assert gone.any()
     assert t.loc[gone & (t["year"] == 2020), "clients"].isna().all()
     assert t.loc[gone & (t["year"] == 2017), "clients"].notna().any()

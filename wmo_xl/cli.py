@@ -87,9 +87,9 @@ def forecast(
     if gemeente is not None:
         title = (f"Wmo clients ({category}) per wijk of {gemeente}, its total in the last rows; lower/upper: "
                  f"80% interval; model: {_model_name(model)}")
-    _emit(table, fmt, title=title)
+    _emit(_with_names(table) if fmt == "table" else table, fmt, title=title)
     _explain_gaps(table, category, model)
-    _note_old_codes(codes or [], year, model)
+    _note_old_codes(codes or [])
     _note_far_years(year, model, category)
 
 
@@ -103,15 +103,23 @@ def _note_far_years(years: list[int], model: Optional[Path], category: str = "to
         typer.echo(note, err=True)
 
 
-def _note_old_codes(codes: list[str], years: list[int], model: Optional[Path]) -> None:
-    """After the figures: say so when a code asked is of a gemeente merged since the model's data."""
-    from .bundle import get_bundle
-    from .codes import normalize_code
-    from .gemeenten import old_code_note
+def _with_names(table):  # type: ignore[no-untyped-def]
+    """The table with today's gemeente name beside each gemeente code (``naam``; wijken: empty)."""
+    from .gemeenten import gemeente_name
 
-    note = old_code_note([normalize_code(c) for c in codes], list(years), int(get_bundle(model).model("totaal").origin))
-    if note:
-        typer.echo(note, err=True)
+    out = table.copy()
+    out.insert(1, "naam", [gemeente_name(c) or "" if str(c).startswith("GM") else "" for c in out["wijk"]])
+    return out
+
+
+def _note_old_codes(codes: list[str]) -> None:
+    """After the figures, on stderr, once per gemeente: what became of an old code asked
+    (``GM0457 Weesp is since 2022 part of GM0363 Amsterdam``), the note every surface shows."""
+    from .codes import normalize_code
+    from .gemeenten import notes_for
+
+    for note in notes_for([normalize_code(c) for c in codes]):
+        typer.echo(f"note: {note}", err=True)
 
 
 def _explain_gaps(table, category: str, model: Optional[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -285,16 +293,17 @@ def budget(
     share_map = shares_for(gemeente, own, model, f"shares file {shares.name}") if shares else None
     df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
     from .budget_summary import budget_summary, for_people
+    from .gemeenten import labelled
 
     if detail:
         _emit(for_people(df) if fmt == "table" else df, fmt)
     else:
         out = budget_summary(df, gemeente, year_list, ["basis"] if sc is None else ["basis", "scenario", "verschil"], model)
-        title = (f"Wmo budget of {gemeente} in EUR per year (rows 'clients': Wmo clients); model: {_model_name(model)}"
-                 + (f"; scenario: {sc.naam}" if sc is not None else ""))
+        title = (f"Wmo budget of {labelled(gemeente.strip().upper())} in EUR per year (rows 'clients': Wmo clients); "
+                 f"model: {_model_name(model)}" + (f"; scenario: {sc.naam}" if sc is not None else ""))
         _emit(for_people(out) if fmt == "table" else out, fmt, title=title)
     _note_sources(gemeente, share_map, model, own)
-    _note_old_codes([gemeente], year_list, model)
+    _note_old_codes([gemeente])
     _note_far_years(year_list, model)
 
 
@@ -366,16 +375,22 @@ def export_workbook_cmd(
     import time
 
     from .excel.export import export_workbook
-    from .wijken import gemeenten
+    from .wijken import gemeenten, refused_gemeenten
 
     if all_gemeenten and gemeente:
         _fail("pass --gemeente or --all, not both")
     codes = list(gemeenten(model)) if all_gemeenten else list(gemeente or [])
+    if all_gemeenten:
+        refused = refused_gemeenten(model)
+        if refused:
+            typer.echo(f"note: {len(refused)} gemeenten of CBS 2024 left out, the model has no figures for them "
+                       f"(e.g. {next(iter(refused.values()))})", err=True)
     start = time.perf_counter()
     from .excel.export_data import default_years
 
     year_list = _years(years) if years else default_years(model)
     path = export_workbook(codes, out, model=model, years=year_list, force=force)
+    _note_old_codes(codes)
     typer.echo(f"workbook written to {path} ({path.stat().st_size / 1e6:.2f} MB, {len(codes)} gemeente(n), "
                f"{time.perf_counter() - start:.1f} s); its LAMBDA functions need Microsoft 365 or Excel 2024, "
                "its sheets open in any Excel 2016+ or LibreOffice")

@@ -336,11 +336,21 @@ def _common_rows(code: str, target: str, model: str | Path | None) -> tuple[np.n
     if target not in bundle.models:
         return None
     tot, cat = bundle.models["totaal"], bundle.models[target]
+    if is_gemeente(code):
+        try:
+            cat.area(code)  # a part of the gemeente without figures in this category: shares of the total
+        except WmoError:
+            return None
     wijken = [code] if not is_gemeente(code) else [str(w) for w in tot.codes[tot.gemeente_rows.get(code, [])]]
     common = [w for w in wijken if w in cat.index and w in tot.index]
     if not common:
         return None
-    return np.array([cat.index[w] for w in common]), np.array([tot.index[w] for w in common])
+    rows_c, rows_t = np.array([cat.index[w] for w in common]), np.array([tot.index[w] for w in common])
+    if is_gemeente(code):  # the two models may carry a merged area in different wijken (GM1950: 2017 or 2018 codes)
+        now_c, now_t = cat.year_rows(code, cat.origin + 1), tot.year_rows(code, tot.origin + 1)
+        if now_c is None or now_t is None or not (np.isin(rows_c, now_c) & np.isin(rows_t, now_t)).any():
+            return None
+    return rows_c, rows_t
 
 
 def _modelled_share(code: str, target: str, years: list[int], model: str | Path | None) -> dict[int, tuple[float, str]] | None:

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .codes import is_gemeente
+from .areas import Area, build_areas, superseded_rows
+from .codes import gemeente_of, is_gemeente
 from .errors import ModelIntegrityError, WmoError
 from .horizon import EXTRAPOLATION_AFTER, reach
 
@@ -77,9 +78,12 @@ class FittedForecast:
     var_gemeente_year: float
     q_low: float
     q_high: float
+    #: Rows the model estimated for what CBS never counted (per row; default all False).
+    estimated: np.ndarray | None = None
     reach: int = field(init=False)
     index: dict[str, int] = field(init=False, repr=False)
-    gemeente_rows: dict[str, np.ndarray] = field(init=False, repr=False)
+    _map: tuple[dict[str, Area], dict[str, np.ndarray]] | None = field(init=False, repr=False, default=None)
+    _superseded: np.ndarray | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self.codes = np.asarray(self.codes, dtype=str)
@@ -104,7 +108,9 @@ class FittedForecast:
         self.index = {str(c): i for i, c in enumerate(self.codes)}
         if len(self.index) != n:
             raise ModelIntegrityError("forecast arrays list a wijk code twice")
-        self.gemeente_rows = {str(g): np.flatnonzero(self.gemeente == g) for g in np.unique(self.gemeente)}
+        self.estimated = np.zeros(n, dtype=bool) if self.estimated is None else np.asarray(self.estimated, dtype=bool)
+        if self.estimated.shape != (n,):
+            raise ModelIntegrityError(f"forecast arrays do not fit together (estimated {self.estimated.shape} != {(n,)})")
         self.reach = self.origin + self.max_horizon
         self._extend_to(reach(self.origin, self.max_horizon))
 
@@ -139,6 +145,31 @@ class FittedForecast:
         self.lower = np.hstack([self.lower, lower])
         self.upper = np.hstack([self.upper, upper])
 
+    # ------------------------------------------------------------- today's map
+    def _today(self) -> tuple[dict[str, Area], dict[str, np.ndarray]]:
+        """Built on first use (wmo_xl.areas): a model that only answers wijken never pays for it."""
+        if self._map is None:
+            areas = build_areas(self.gemeente, self.observed, self.estimated, self.first_year)
+            self._map = (areas, {code: area.all_rows for code, area in areas.items()})
+        return self._map
+
+    @property
+    def areas(self) -> dict[str, Area]:
+        """Gemeente code (old or of today) -> the rows of its area, year by year."""
+        return self._today()[0]
+
+    @property
+    def superseded(self) -> np.ndarray:
+        """Per row: an old area whose successor's own wijken carry its forecast (no forecast of its own)."""
+        if self._superseded is None:
+            self._superseded = superseded_rows(self.gemeente, self.observed, self.estimated, self.first_year)
+        return self._superseded
+
+    @property
+    def gemeente_rows(self) -> dict[str, np.ndarray]:
+        """Gemeente code (old or of today) -> every row of its area (its wijken and its predecessors')."""
+        return self._today()[1]
+
     # ----------------------------------------------------------------- queries
     def check_year(self, year: int) -> int:
         """Past years back to the first data year, future years up to :attr:`reach`: the fitted
@@ -151,13 +182,31 @@ class FittedForecast:
                            f"and answers up to {last} (the budget years of today; more than {EXTRAPOLATION_AFTER} years beyond its data is extrapolation)")
         return year
 
+    def data_years(self) -> str:
+        return f"{self.first_year}-{self.origin}" if self.origin > self.first_year else str(self.origin)
+
+    def area(self, code: str) -> Area:
+        """The area of a gemeente code (:mod:`wmo_xl.areas`); WmoError, in the one wording of
+        :func:`wmo_xl.gemeenten.no_figures_message`, when the model cannot give its figures."""
+        from .areas import family
+        from .gemeenten import formed_year, known_gemeenten, no_figures_message
+
+        area = self.areas.get(code)
+        if area is None:
+            if code in known_gemeenten():
+                parts = [c for c in family(code) if formed_year(c) is None] or [code]
+                raise WmoError(no_figures_message(code, parts, [], self.data_years()))
+            raise WmoError(f"unknown gemeente {code}: not in the model (gemeente codes of {self.data_years()} "
+                           f"and of CBS 2024; use 'wmo-xl export-workbook --all' or the template's list for the codes)")
+        if area.future is not None and area.future.missing:
+            raise WmoError(no_figures_message(code, area.future.missing, area.future.counted, self.data_years()))
+        return area
+
     def rows(self, code: str) -> np.ndarray:
-        """Rows of a wijk (one) or a gemeente (all its wijken); WmoError if unknown."""
+        """Rows of a wijk (one) or a gemeente (every wijk of its area, old codes included);
+        WmoError if unknown or refused."""
         if is_gemeente(code):
-            rows = self.gemeente_rows.get(code)
-            if rows is None:
-                raise WmoError(f"unknown gemeente {code}: not in the model (gemeente codes of {self.first_year}-{self.origin}; merged gemeenten have new codes)")
-            return rows
+            return self.area(code).all_rows
         i = self.index.get(code)
         if i is None:
             raise WmoError(f"unknown wijk {code}: not in the model (wijk codes of {self.first_year}-{self.origin}; use WMO_WIJKEN or 'wmo-xl forecast --gemeente' for the list)")
@@ -176,19 +225,33 @@ class FittedForecast:
         """Clients of a code in a checked year; NaN for a past year without a CBS value."""
         h = self.check_year(year) - self.origin
         if h >= 1 and not is_gemeente(code):
-            return float(self.mean[self.rows(code)[0], h - 1])  # the hot path: two lookups
+            i = self.rows(code)[0]  # the hot path: two lookups
+            return float("nan") if self.superseded[i] else float(self.mean[i, h - 1])
         return self.cell(code, year)[0]
 
     def cell(self, code: str, year: int) -> tuple[float, float, float]:
         """(clients, lower, upper) of a wijk or gemeente in a year (checked); past years the CBS value."""
         self.check_year(year)
-        return self._cell(code, self.rows(code), year)
+        return self._cell(code, self.year_rows(code, year), year)
 
-    def _cell(self, code: str, rows: np.ndarray, year: int) -> tuple[float, float, float]:
+    def year_rows(self, code: str, year: int) -> np.ndarray | None:
+        """The rows whose sum is ``code``'s figure in ``year`` (a gemeente's area that year, a
+        wijk's own row); None when the year has no figure (a part without rows, or a forecast
+        of an old area its successor's wijken carry)."""
+        if not is_gemeente(code):
+            return self.rows(code)
+        slot = self.area(code).slot(year, self.first_year, self.origin)
+        return None if slot is None or slot.missing else slot.rows
+
+    def _cell(self, code: str, rows: np.ndarray | None, year: int) -> tuple[float, float, float]:
         h = year - self.origin
+        if rows is None or not len(rows):
+            return (float("nan"),) * 3
         if h >= 1:
             if not is_gemeente(code):
                 i = rows[0]
+                if self.superseded[i]:
+                    return (float("nan"),) * 3
                 return float(self.mean[i, h - 1]), float(self.lower[i, h - 1]), float(self.upper[i, h - 1])
             return self.gemeente_interval(rows, h)
         values = self.observed[rows, year - self.first_year]
@@ -219,9 +282,14 @@ class FittedForecast:
 
     def cell_of_rows(self, code: str, rows: np.ndarray, year: int) -> tuple[float, float, float]:
         """(clients, lower, upper) of the sum of some rows of ``code`` (checked year), with the
-        same completeness rule as :meth:`cell` for past years."""
+        same completeness rule as :meth:`cell` for past years; only rows of ``code``'s area
+        that year count (:meth:`year_rows`)."""
         self.check_year(year)
-        return self._cell(code, np.asarray(rows, dtype=int), year)
+        rows = np.asarray(rows, dtype=int)
+        if is_gemeente(code):
+            allowed = self.year_rows(code, year)
+            rows = rows[np.isin(rows, allowed)] if allowed is not None else None
+        return self._cell(code, rows, year)
 
     def observed_gap(self, code: str, year: int, rows: np.ndarray | None = None) -> str:
         """Why a past year of ``code`` (or of some of its ``rows``) has no value; "" if it has one.
@@ -233,11 +301,16 @@ class FittedForecast:
         nearest observed year (or the model's estimate for a wijk never observed). Otherwise
         the figure is missing, never a partial sum shown as the whole.
         """
-        rows = self.rows(code) if rows is None else np.asarray(rows, dtype=int)
         k = self.check_year(year) - self.first_year
-        if k >= self.observed.shape[1]:
+        why = self.area_gap(code, year)
+        if why:
+            return why
+        rows = self.year_rows(code, year) if rows is None else np.asarray(rows, dtype=int)
+        if k >= self.observed.shape[1] or rows is None:
             return ""
         values = self.observed[rows, k]
+        if not len(values):
+            return f"no CBS value for {code} in {year} (not on the map of that year)"
         missing = int(np.isnan(values).sum())
         if missing == len(values):
             return f"no CBS value for {code} in {year} (suppressed or not in that year's table)"
@@ -248,6 +321,24 @@ class FittedForecast:
                 f"(about {share:.0%} of {code}'s clients in their nearest observed year): "
                 f"no count for {code} in {year}")
 
+    def area_gap(self, code: str, year: int) -> str:
+        """Why ``code`` (gemeente or wijk) has no figure in ``year`` because of the map: a part
+        of its area without rows, or a forecast of an old area its successor carries; ""
+        otherwise. The one wording of :mod:`wmo_xl.gemeenten` on every surface."""
+        from .gemeenten import no_figures_message, superseded_message
+
+        if not is_gemeente(code):
+            i = self.index.get(code)
+            if i is not None and year > self.origin and self.superseded[i]:
+                return f"{code}: {superseded_message(gemeente_of(code), self.origin)}"
+            return ""
+        slot = self.area(code).slot(year, self.first_year, self.origin)
+        if slot is None:
+            return superseded_message(code, self.origin)
+        if slot.missing:
+            return f"{no_figures_message(code, slot.missing, slot.counted, str(year))}"
+        return ""
+
     def grid(self, codes: list[str], years: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Clients, lower and upper (codes x years); a wijk grid is vectorised, gemeenten summed."""
         for y in years:
@@ -256,9 +347,9 @@ class FittedForecast:
         clients, lower, upper = np.empty((n, m)), np.empty((n, m)), np.empty((n, m))
         if any(is_gemeente(c) for c in codes):
             for i, code in enumerate(codes):
-                rows = self.rows(code)
+                self.rows(code)  # an unknown or refused code stops the whole grid
                 for j, year in enumerate(years):
-                    clients[i, j], lower[i, j], upper[i, j] = self._cell(code, rows, year)
+                    clients[i, j], lower[i, j], upper[i, j] = self._cell(code, self.year_rows(code, year), year)
             return clients, lower, upper
         idx = np.fromiter((self.index.get(c, -1) for c in codes), dtype=int, count=n)
         if (idx < 0).any():
@@ -267,6 +358,9 @@ class FittedForecast:
             h = year - self.origin
             if h >= 1:
                 clients[:, j], lower[:, j], upper[:, j] = self.mean[idx, h - 1], self.lower[idx, h - 1], self.upper[idx, h - 1]
+                gone = self.superseded[idx]  # an old area whose successor's wijken carry the forecast
+                if gone.any():
+                    clients[gone, j] = lower[gone, j] = upper[gone, j] = np.nan
             else:
                 clients[:, j] = lower[:, j] = upper[:, j] = self.observed[idx, year - self.first_year]
         return clients, lower, upper
@@ -298,6 +392,8 @@ class FittedForecast:
             out[k] = out[k][:, : self.max_horizon]
         out.update({k: np.array(getattr(self, k), dtype=np.int64) for k in _INTS})
         out.update({k: np.array(getattr(self, k), dtype=float) for k in _FLOATS})
+        if self.estimated is not None and self.estimated.any():  # only models with estimated rows carry it
+            out["estimated"] = np.asarray(self.estimated, dtype=bool)
         return out
 
     @classmethod
@@ -313,6 +409,8 @@ class FittedForecast:
             kw[k] = float(arrays[k])
         if any(np.asarray(arrays[k]).dtype.kind not in "U" for k in ("codes", "gemeente")):
             raise ModelIntegrityError("wijk and gemeente codes must be stored as text")
+        if "estimated" in arrays:
+            kw["estimated"] = np.asarray(arrays["estimated"], dtype=bool)
         return cls(**kw)
 
 

@@ -8,6 +8,7 @@ from .bundle import get_bundle
 from .codes import check_code, is_gemeente
 from .data import category_of
 from .errors import WmoError
+from .gemeenten import current_gemeenten, current_names, known_gemeenten
 
 
 def wijken_of(gemeente: object, category: str = "totaal", model: str | Path | None = None) -> list[str]:
@@ -19,24 +20,64 @@ def wijken_of(gemeente: object, category: str = "totaal", model: str | Path | No
 
 
 def gemeenten(model: str | Path | None = None) -> dict[str, str]:
-    """Gemeente code -> name for every gemeente in the model that can be forecast.
+    """Gemeente code -> today's name for every gemeente of today the model gives figures for.
 
-    Gemeenten merged away before the model's last data year are left out (their codes no
-    longer exist; :func:`wmo_xl.forecast.ended_gemeenten`), so a list or ``--all`` offers
-    none that would only answer with an error.
+    Today's codes (CBS 2024, names from ``data/gemeenten_2024.csv``) whose area the model has
+    rows for, merged gemeenten included (:mod:`wmo_xl.areas`); a code the merger list does
+    not know (a retrained gemeente, a test fixture) with the bundle's name. Old codes still
+    answer when asked, but are not offered; gemeenten the model refuses are in
+    :func:`refused_gemeenten`.
     """
-    from .forecast import ended_gemeenten
-
     b = get_bundle(model)
     fc = b.model("totaal")
-    gone = ended_gemeenten(fc)
-    return {g: b.gemeentenamen.get(g, g) for g in sorted(fc.gemeente_rows) if g not in gone}
+    out = {}
+    for g in sorted(fc.areas):
+        if _offered(g) and _answers(fc, g):
+            out[g] = current_names().get(g) or b.gemeentenamen.get(g, g)
+    return out
+
+
+def gemeente_list(model: str | Path | None = None) -> dict[str, str]:
+    """The gemeente choice a workbook offers: :func:`gemeenten`, and for the national model
+    every other gemeente of CBS 2024 too (sorted, with today's names): a code the model
+    refuses still shows, and its sheet says why in the one wording (never a missing entry)."""
+    out = gemeenten(model)
+    if get_bundle(model).manifest.get("kind") == "national":
+        out = dict(sorted({**current_names(), **out}.items()))
+    return out
+
+
+def refused_gemeenten(model: str | Path | None = None) -> dict[str, str]:
+    """Gemeente of CBS 2024 -> the one-line reason the model gives no figures for it."""
+    fc = get_bundle(model).model("totaal")
+    out = {}
+    for g in sorted(current_gemeenten()):
+        try:
+            fc.area(g)
+        except WmoError as exc:
+            out[g] = str(exc)
+    return out
+
+
+def _offered(code: str) -> bool:
+    return code in current_gemeenten() or code not in known_gemeenten()
+
+
+def _answers(fc: object, code: str) -> bool:
+    try:
+        fc.area(code)  # type: ignore[attr-defined]
+    except WmoError:
+        return False
+    return True
 
 
 def inhabitants_of(code: object, model: str | Path | None = None) -> float:
-    """Inhabitants of a wijk or gemeente in the model's last KWB year (sum of its wijken)."""
+    """Inhabitants of a wijk or gemeente in the model's last KWB year (sum of its wijken; a
+    gemeente's area as its forecast counts it, so old wijken its successor carries count once)."""
     fc = get_bundle(model).model("totaal")
-    return float(fc.inhabitants[fc.rows(check_code(code))].sum())
+    code = check_code(code)
+    rows = fc.rows(code) if not is_gemeente(code) else fc.year_rows(code, fc.origin + 1)
+    return float(fc.inhabitants[rows].sum()) if rows is not None else float("nan")
 
 
 def wijk_names(model: str | Path | None = None) -> dict[str, str]:

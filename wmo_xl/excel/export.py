@@ -217,15 +217,18 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
                     "(Engels N/A), een prijs die geen getal is de fout WAARDE (Engels VALUE): nooit een stil verkeerd getal.", st["note"])
     g0 = r + 4 + len(N.HELP)
     ws.write_string(g0, 1, "Gemeenten in dit bestand", st["h2"])
-    ws.write_row(g0 + 1, 1, ["code", "naam"], st["head"])
+    ws.write_row(g0 + 1, 1, ["code", "naam", "toelichting"], st["head"])
     for i, g in enumerate(data.gemeenten):
         ws.write_string(g0 + 2 + i, 1, g)
         ws.write_string(g0 + 2 + i, 2, data.names.get(g, g))
+        if g in data.notes:  # an old code: what became of it (the sheets show it under the gemeente)
+            ws.write_string(g0 + 2 + i, 3, data.notes[g], st["note"])
     ws.set_column(0, 0, 2)
     ws.set_column(1, 1, 44)
     ws.set_column(2, 2, 60)
     ws.set_column(3, 3, 80)
     first, last = g0 + 2, g0 + 1 + len(data.gemeenten)
+    wb.define_name(N.MAP_NOTES, f"={L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 3)}")
     return (f"={L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 1)}",
             f"{L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 2)}")
 
@@ -284,6 +287,8 @@ def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str
     ws.write_string(6, 1, "Aantal wijken", st["note"])
     wijk_rows = [r for r in data.rows if r.gemeente == g0 and r.categorie == c0 and r.niveau == "wijk"]
     ws.write_formula(6, 2, "=COUNTIFS(WmoGemeente,$C$4,WmoCategorie,$C$5)-1", st["int"], len(wijk_rows))
+    note = data.notes.get(g0, "")
+    ws.write_formula(6, 5, N.map_note_formula("$C$4"), st["note"], f"Let op: {note}" if note else "")
     ws.write_string(3, 5, f"Grijs: CBS-waarneming (t/m {data.last_observed}); '.' = geen CBS-waarde. "
                     f"Meer dan {L.EXTRAPOLATION_HORIZON} jaar na de laatste waarneming: extrapolatie (rood).", st["note"])
     hr = 8

@@ -124,6 +124,8 @@ def _head(ws: Any, data: ExportData, sh: _Sheet, st: dict[str, Any]) -> None:
     ws.write_string(3, 1, "Gemeente", st["label"])
     ws.write_formula(3, 2, f"={L.FORECAST}!$C$4", st["label"], g)
     ws.write_string(3, 3, "kies de gemeente op blad Forecast", st["note"])
+    note = data.notes.get(g, "")
+    ws.write_formula(2, 1, N.map_note_formula("$C$4"), st["note"], f"Let op: {note}" if note else "")
     ws.write_string(4, 1, "Begrotingsjaren (geel = invullen)", st["label"])
     ws.write_string(5, 1, "Jaren na laatste waarneming")
     ws.write_string(6, 1, "Status")

@@ -9,7 +9,7 @@ category's first data year) stay NaN here and become "." in the file, never 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,8 @@ from ..codes import check_code, is_gemeente
 from ..costs import category_clients
 from ..errors import WmoError
 from ..forecast import forecast_table
+from ..gemeenten import gemeente_name, history_note
 from ..menukaart import load_category_shares
-from ..wijken import gemeenten as gemeente_names
 from ..wijken import wijken_of
 
 
@@ -60,6 +60,8 @@ class ExportData:
     kind: str
     model_name: str
     max_horizon: int
+    #: gemeente -> the Dutch line of what became of an old code (wmo_xl.gemeenten.history_note)
+    notes: dict[str, str] = field(default_factory=dict)
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -91,17 +93,17 @@ def default_years(model: str | Path | None = None) -> list[int]:
 
 
 def check_gemeenten(codes: Sequence[str], model: str | Path | None = None) -> list[str]:
-    """Validated gemeente codes known to the model, in the order given, without repeats."""
+    """Validated gemeente codes the model gives figures for (today's or old codes, the same
+    rule and message as ``wmo-xl forecast``), in the order given, without repeats."""
     if not codes:
         raise WmoError("no gemeente given: pass --gemeente GMxxxx (repeatable) or --all")
-    known = gemeente_names(model)
+    fc = get_bundle(model).model("totaal")
     out: list[str] = []
     for c in codes:
         code = check_code(c)
         if not is_gemeente(code):
             raise WmoError(f"{code} is not a gemeente code: expected GM + 4 digits (GM0518)")
-        if code not in known:
-            raise WmoError(f"unknown gemeente {code}: not in the model")
+        fc.area(code)  # unknown, or a part of its area without figures: the one message
         if code not in out:
             out.append(code)
     return out
@@ -189,9 +191,9 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
         total = next(r for r in rows if r.code == g and r.categorie == "totaal").clients
         shares.update(_shares(g, year_list, first_all, total, model, share_cats))
     est = bundle.model("totaal")
-    names = gemeente_names(model)
     return ExportData(
-        gemeenten=codes, names={g: names.get(g, g) for g in codes}, years=year_list, categories=categories,
+        gemeenten=codes, names={g: gemeente_name(g) or bundle.gemeentenamen.get(g, g) for g in codes}, years=year_list,
+        categories=categories, notes={g: note for g in codes if (note := history_note(g, dutch=True))},
         last_observed=int(est.origin), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
         max_horizon=int(est.max_horizon),

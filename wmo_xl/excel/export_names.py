@@ -114,3 +114,12 @@ HELP: list[tuple[str, str]] = [
     ("WMO_CLIENTS(gemeente; jaar; categorie)", "Clienten van een kostencategorie (hbh, begeleiding, ...) in een gemeente: totaal x aandeel (blad Aandelen; uit de modelprognose van de categorie waar het model die heeft)."),
     ("WMO_COST(dienst; clienten; Menukaart; jaar)", "Kosten in euro per jaar van een dienst van de menukaart; jaar 0 = prijsjaar."),
 ]
+
+
+#: Defined name of the gemeente list (code, naam, toelichting) on the Model sheet.
+MAP_NOTES = "WmoGemeenteLijst"
+
+
+def map_note_formula(cell: str) -> str:
+    """The header line of an old gemeente code (its ``toelichting`` in the gemeente list)."""
+    return f'=IFERROR(IF(VLOOKUP({cell},{MAP_NOTES},3,FALSE)="","","Let op: "&VLOOKUP({cell},{MAP_NOTES},3,FALSE)),"")'

@@ -30,12 +30,12 @@ from .. import horizon
 from ..bundle import get_bundle
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, load_category_shares, load_menu
 from ..modelinfo import backtest_rows
-from ..wijken import gemeenten
+from ..wijken import gemeente_list
 from . import contract as C
 from . import udfs, vba
 
 DEFAULT_GEMEENTE = "GM0200"  # Apeldoorn: 16 wijken, a typical mid-size gemeente
-MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam has 99)
+MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam with Weesp has 106)
 MENU_ROWS = 60  # rows of the Menukaart name (room to add services)
 BUDGET_YEAR_CELLS = 5
 EMPTY = "\u00a0"  # cached value of a shown cell whose block value is empty (see _shown_block)
@@ -215,7 +215,7 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         sheets[C.CONF].set_vba_name("Sheet2")
         for i, name in enumerate([n for n in C.SHEETS if n not in (C.START, C.CONF)], start=3):
             sheets[name].set_vba_name(f"Sheet{i}")
-        names = gemeenten(model)
+        names = gemeente_list(model)
         categories = model_categories(bundle)
         _lists(wb, sheets[C.LISTS], names, categories, st)
         years_fc = list(range(origin + 1, origin + 6))
@@ -361,6 +361,7 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     formula = f"=WMO_FORECAST_SHEET({f}!{_abs(C.FORECAST_GEMEENTE)},{f}!{year_ref},{f}!{_abs(C.FORECAST_CATEGORY)},{C.MODEL_STAMP_NAME})"
     rows, _ = _shown_block(ws, C.FORECAST_BLOCK, reken, C.REKEN_FORECAST, formula, values, fmt,
                            spare_rows=MAX_WIJKEN - (len(values) - 7))
+    _map_note(ws, reken, C.REKEN_FORECAST, 5, values[5][0], st)
     # observed years grey below the block too (conditional on the year header, so it follows edits)
     ws.conditional_format(top + 7, 2, top + 7 + MAX_WIJKEN, last_col, {
         "type": "formula", "criteria": f"=AND(C${row + 1}<={origin},C{top + 8}<>\"\")", "format": wb.add_format({"bg_color": "#E7E6E6"})})
@@ -453,6 +454,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     widest = 2 + 3 * BUDGET_YEAR_CELLS + 2  # every year cell filled
     nrows, _ = _shown_block(ws, f"B{top + 1}", reken, C.REKEN_BUDGET, formula, values, fmt, spare_rows=MENU_ROWS - len(rows),
                             spare_cols=widest - len(values[0]))
+    _map_note(ws, reken, C.REKEN_BUDGET, 3, values[3][0], st)
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
     ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
@@ -469,6 +471,14 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     chart.set_size({"width": 620, "height": 300})
     ws.insert_chart(top + nrows + 3, 1, chart)
     ws.freeze_panes(top + 1, 3)
+
+
+def _map_note(ws: Any, reken: Any, reken_anchor: str, row: int, value: Any, st: Any) -> None:
+    """Sheet cell B6: the block's line for an old gemeente code (udfs.map_note), shown under
+    the gemeente where it has room to read (the block's own cell is as narrow as column B)."""
+    r0, c0 = _cell_of(reken_anchor)
+    src = f"{C.REKEN}!{xl_rowcol_to_cell(r0 + row, c0)}"
+    _formula(ws, "B6", f'=IF({src}="","",{src})', st.note_nowrap, EMPTY if value is None else value)
 
 
 def _model(ws: Any, reken: Any, bundle: Any, st: Any) -> None:

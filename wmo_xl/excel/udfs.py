@@ -415,7 +415,16 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
         for i, row in enumerate(grid):
             row.append(col[3 + i])
     header = [["Wijk", *q.years]]
-    return head + [[None] * (1 + len(q.years))] + header + grid
+    return head + [[map_note(code)] + [None] * len(q.years)] + header + grid
+
+
+def map_note(code: Any) -> str | None:
+    """The block header's line for an old gemeente code (or a wijk of one): what became of it
+    (``Let op: GM0457 Weesp hoort sinds 2022 bij GM0363 Amsterdam``); None for today's codes."""
+    from ..gemeenten import notes_for
+
+    notes = notes_for([str(code)], dutch=True) if isinstance(code, str) else []
+    return f"Let op: {notes[0]}" if notes else None
 
 
 BUDGET_LABELS = {"basis": "Basis (EUR)", "scenario": "Scenario (EUR)", "verschil": "Verschil scenario - basis (EUR)"}
@@ -527,6 +536,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
     beyond = [max(0, y - last) for y in years]
     block.append(row3(f"Jaren na laatste waarneming ({last})", None, {k: beyond for k in BUDGET_LABELS}))
     block.append(row3("Status", None, {k: [year_status(y, last) for y in years] for k in BUDGET_LABELS}))
+    note = map_note(code)
 
     # clients per category and year; a year the model cannot reach is a message in its column
     clients: dict[tuple[str, int], Any] = {}
@@ -544,7 +554,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             for c in cats:
                 clients[(c, y)] = _message(exc)
             factor[y] = (_message(exc), _message(exc))
-    block.append([None] * width)
+    block.append([note] + [None] * (width - 1))
     block.append(row3("Clienten per categorie", None, {}))
     sources = _sources(code, model)
     for c in cats:

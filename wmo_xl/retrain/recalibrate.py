@@ -66,7 +66,8 @@ def recalibrate(national: FittedForecast, local: pd.DataFrame) -> FittedForecast
         raise WmoError("no valid rows to retrain on")
     gemeenten = sorted(set(local["gemeente"]))
     none = np.array([], dtype=int)
-    nat_rows = np.concatenate([national.gemeente_rows.get(g, none) for g in gemeenten]).astype(int)
+    # each gemeente's own wijken in the national model (its code's rows, not a merged area's)
+    nat_rows = np.concatenate([np.flatnonzero(national.gemeente == g) for g in gemeenten] or [none]).astype(int)
     origin = int(local["year"].max())
     obs = local.sort_values("year")
     last = obs.groupby("wijk").tail(1).set_index("wijk")
@@ -80,7 +81,7 @@ def recalibrate(national: FittedForecast, local: pd.DataFrame) -> FittedForecast
     growth: dict[str, float] = {}
     for g in gemeenten:
         g_local, n = _gemeente_growth(local[local["gemeente"] == g])
-        g_nat = _implied_growth(national, national.gemeente_rows.get(g, none))
+        g_nat = _implied_growth(national, np.flatnonzero(national.gemeente == g))
         growth[g] = (n * g_local + GROWTH_PRIOR_PAIRS * g_nat) / (n + GROWTH_PRIOR_PAIRS)
     for i, w in enumerate(wijken):
         g = growth[gemeente_of(w)]

@@ -71,9 +71,10 @@ def retrain_frame(
     gemeenten = sorted(set(local["gemeente"]))
     for cat, base in national.models.items():  # categories without local rows: national, same gemeenten
         if cat not in models:
-            keep = [g for g in gemeenten if g in base.gemeente_rows]
+            own = {g: np.flatnonzero(base.gemeente == g) for g in gemeenten}  # own wijken, not a merged area's
+            keep = [g for g in gemeenten if len(own[g])]
             if keep:
-                idx = np.concatenate([base.gemeente_rows[g] for g in keep])
+                idx = np.concatenate([own[g] for g in keep])
                 rows = pd.DataFrame({"wijk": [str(w) for w in base.codes[idx]]})
                 rows["year"] = base.origin
                 rows["clients"] = [base.observed_value(i, base.origin) for i in idx]
