@@ -46,9 +46,14 @@ def test_rewrite_keeps_previous_and_interrupted_swap_falls_back(bundle_dir: Path
     write_bundle(p, b.models, {"kind": "national", "note": "second"})
     assert (tmp_path / "m.previous" / MANIFEST_FILE).is_file()
     assert json.loads((p / MANIFEST_FILE).read_text())["note"] == "second"
-    # simulate a kill between the two renames: only the previous one is there
+    # a kill between the two renames leaves the old bundle as .previous and the new one in its temp folder
+    shutil.copytree(p, tmp_path / ".m.tmp-kill")
     shutil.rmtree(p)
     assert load_bundle(p).path.name == "m.previous"
+    # removed on purpose (no write under way): .previous is no way back, the folder is gone
+    shutil.rmtree(tmp_path / ".m.tmp-kill")
+    with pytest.raises(WmoError, match="does not exist"):
+        load_bundle(p)
 
 
 def test_failed_write_leaves_old_bundle(bundle_dir: Path, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ reads, one retrain per workbook, cached values survive, merged gemeenten say so.
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -107,6 +108,7 @@ def test_udfs_use_previous_after_a_retrain_died_between_its_renames(bundle_dir: 
     wb = tmp_path / "w.xlsx"
     monkeypatch.setattr(udfs, "_caller_book", lambda: SimpleNamespace(fullname=str(wb)))  # what xw.Book.caller() gives
     local = local_copy(bundle_dir, local_bundle_path(wb), wb.name)
+    shutil.copytree(local, local.with_name(f".{local.name}.tmp-kill"))  # the new bundle, finished in its temp folder
     os.replace(local, local.with_name(local.name + ".previous"))  # the kill between the two renames
     forget_workbook_choices()
     clear_cache()

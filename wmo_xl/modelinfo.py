@@ -7,14 +7,34 @@ from typing import Any
 from .bundle import Bundle
 
 
-def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]]:
+def bundle_status(bundle: Bundle) -> str:
+    """Which model a loaded bundle is, for a model line: own (and its folder) or national."""
+    from .bundle import NATIONAL, national_bundle_path
+
+    if bundle.kind == "local":
+        return f"eigen model ({bundle.path.name})"
+    try:
+        bundled = bundle.path.resolve() == national_bundle_path().resolve()
+    except OSError:
+        bundled = False
+    return NATIONAL if bundled else f"{NATIONAL} ({bundle.path.name})"
+
+
+def model_line(status: str) -> str:
+    """The line that heads every block of figures: which model, and why (Dutch)."""
+    return f"Model: {status}"
+
+
+def model_info_rows(bundle: Bundle, status: str | None = None, detail: str = "") -> list[list[Any]]:
     """Two-column table: label, value. ``status``: which model a workbook uses and why
-    (:func:`wmo_xl.bundle.which_model`), e.g. that its own model was refused."""
+    (:func:`wmo_xl.bundle.which_model`), e.g. that its own model was refused; ``detail``:
+    the technical reason of that refusal (file and folder)."""
     m = bundle.manifest
     years = m.get("training_years", {}).get("totaal", [])
     kind = status or ("eigen model (hertraind)" if bundle.kind == "local" else "landelijk model")
     rows: list[list[Any]] = [
         ["Actief model", kind],
+        *([["Details (technisch)", detail[:250]]] if detail else []),
         ["Versie wmo_xl", m.get("wmo_xl_version", "")],
         ["Gemaakt op", m.get("created", "")],
         ["Trainingsjaren", f"{years[0]}-{years[-1]}" if years else ""],

@@ -28,6 +28,7 @@ from xlsxwriter.utility import xl_col_to_name
 from ..errors import WmoError
 from ..safefiles import check_workbook_writable, refuse_link
 from ..menukaart import MenuRow, load_menu
+from ..modelinfo import model_line
 from . import export_layout as L
 from . import export_names as N
 from .export_budget import MENU_COLUMNS, MENU_HEADER_ROW, write_budget
@@ -39,7 +40,7 @@ INPUT_COLUMNS = {"aandeel": "input_pct0", "verzilveringsgraad": "input_pct0", "e
 
 def export_workbook(
     gemeenten: list[str], out: str | Path, *, model: str | Path | None = None, years: list[int] | None = None,
-    force: bool = False,
+    force: bool = False, model_status: str | None = None,
 ) -> Path:
     """Write the workbook for ``gemeenten`` atomically; refuse to replace ``out`` unless ``force``.
 
@@ -59,7 +60,7 @@ def export_workbook(
         check_workbook_writable(out)  # never replace a read-only workbook or one open in Excel
     if not out.parent.is_dir():
         raise WmoError(f"folder {str(out.parent)!r} does not exist")
-    data = gather(gemeenten, years if years is not None else default_years(model), model)
+    data = gather(gemeenten, years if years is not None else default_years(model), model, model_status)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -116,6 +117,7 @@ def _table(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     ws.write_string(1, 0, f"Grijs = CBS-waarneming (t/m {data.last_observed}); '.' = geen waarde (CBS-geheimhouding, "
                     "of een jaar voor de eerste gegevens van de categorie). De functies WMO_FORECAST en WMO_RANGE lezen deze tabel.",
                     st["note"])
+    ws.write_string(2, 0, model_line(data.model_status), st["note"])
     ws.write_row(4, 0, ["sleutel", "gemeente", "categorie", "code", "niveau"], st["head"])
     for title, c0 in zip(["Clienten", "Ondergrens (80%)", "Bovengrens (80%)"], starts):
         ws.write_string(2, c0, title, st["h2"])
@@ -147,6 +149,7 @@ def _shares(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     ws.write_string(1, 0, "Clienten van een categorie = prognose totaal x aandeel. Heeft het model de CBS-categorie (hbh; ondersteuning_thuis voor "
                     "begeleiding en dagbesteding; hulpmiddelen voor hulpmiddelen, vervoer en wonen), dan komt het aandeel uit die prognose / totaal; "
                     "anders het landelijke aandeel (wmo_xl/data/categorie_aandelen.csv; docs/costs.md).", st["note"])
+    ws.write_string(2, 0, model_line(data.model_status), st["note"])
     ws.write_row(3, 0, ["sleutel", "gemeente", "categorie"], st["head"])
     for j, y in enumerate(data.years):
         ws.write_number(3, 3 + j, y, st["head_num"])
@@ -177,7 +180,7 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
     train = m.get("training_years", {})
     kind = "eigen model (hertraind)" if data.kind == "local" else "landelijk model"
     rows: list[tuple[str, Any, str]] = [
-        ("Model", f"{kind}: {data.model_name}", ""),
+        ("Model", f"{kind}: {data.model_name}", data.model_status),
         ("Trainingsjaren", "; ".join(f"{c} {v[0]}-{v[-1]}" for c, v in train.items() if v), "jaren met CBS-cijfers waarop het model is geschat"),
         ("Laatste waarneming", data.last_observed, "laatste jaar met CBS-cijfers; latere jaren zijn prognoses"),
         ("Prognose tot en met", data.last_observed + data.max_horizon, ""),
@@ -265,6 +268,7 @@ def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str
     ws.set_column(1, 1, 30)
     ws.set_column(2, 2 + n, 11)
     ws.write_string(1, 1, "Wmo-clienten per wijk: waarneming en prognose (bij ongewijzigd beleid)", st["title"])
+    ws.write_string(2, 1, model_line(data.model_status), st["note"])
     ws.write_string(3, 1, "Gemeente", st["label"])
     ws.write_string(3, 2, g0, st["input"])
     codes, names = gem_list

@@ -19,6 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..costs import Scenario, cost, scenario_cost
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
+from ..modelinfo import model_line
 from . import export_layout as L
 from . import export_names as N
 from .export_data import ExportData
@@ -105,6 +106,7 @@ def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, A
     ws.set_column(2, 2, 13)
     ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + len(years), 15)
     ws.write_string(1, 1, "Begroting Wmo: basis en scenario per dienst en jaar", st["title"])
+    ws.write_string(2, 1, model_line(data.model_status), st["note"])
     _head(ws, data, sh, st)
     scenario = _scenario(ws, sh, st)
     r, clients, totals = _clients(ws, data, sh, st, top=10 + len(L.SCENARIO) + 1)

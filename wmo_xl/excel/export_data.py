@@ -59,6 +59,7 @@ class ExportData:
     kind: str
     model_name: str
     max_horizon: int
+    model_status: str = ""  # "landelijk model (eigen model geweigerd: ...)": heads every sheet with figures
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -161,8 +162,15 @@ def _shares(gemeente: str, years: list[int], first_all: int, total: list[float],
     return out
 
 
-def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | None = None) -> ExportData:
-    """Forecast rows, shares and model facts for the given gemeenten and years."""
+def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | None = None,
+           model_status: str | None = None) -> ExportData:
+    """Forecast rows, shares and model facts for the given gemeenten and years.
+
+    ``model_status``: which model and why, when the caller knows more than the bundle (the
+    Export button: a workbook whose own model was refused); default from the bundle.
+    """
+    from ..modelinfo import bundle_status
+
     bundle = get_bundle(model)
     year_list = check_years(years, model)
     codes = check_gemeenten(list(gemeenten), model)
@@ -188,5 +196,5 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
         gemeenten=codes, names={g: names.get(g, g) for g in codes}, years=year_list, categories=categories,
         last_observed=int(est.origin), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
-        max_horizon=int(est.max_horizon),
+        max_horizon=int(est.max_horizon), model_status=model_status or bundle_status(bundle),
     )

@@ -129,13 +129,16 @@ def _cell_of(ref: str) -> tuple[int, int]:
 
 
 def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: str, values: list[list[Any]],
-                 fmt: Callable[[int, int, Any], Any], spare_rows: int = 0, spare_cols: int = 0) -> tuple[int, int]:
+                 fmt: Callable[[int, int, Any], Any], spare_rows: int = 0, spare_cols: int = 0,
+                 line_row: int | None = None) -> tuple[int, int]:
     """A block function spilling on the hidden Reken sheet, shown cell by cell at ``anchor``.
 
     The spill carries every cell's cached value; each shown cell is
     ``=IF(Reken!X="","",Reken!X)`` with the same cached value, and ``spare_rows`` /
     ``spare_cols`` more such cells let the block grow (more wijken, more services).
-    ``fmt(i, j, value)`` picks each shown cell's format. Returns the block's (rows, columns).
+    ``fmt(i, j, value)`` picks each shown cell's format. ``line_row``: a row whose only value
+    is its first cell (the model line); the cells right of it stay empty so the text shows
+    in full. Returns the block's (rows, columns).
     """
     rows, cols = len(values), max(len(r) for r in values)
     r0, c0 = _cell_of(reken_anchor)
@@ -157,6 +160,8 @@ def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: s
     for i in range(rows + spare_rows):
         for j in range(cols + spare_cols):
             v = values[i][j] if i < rows and j < len(values[i]) else None
+            if i == line_row and j > 0:
+                continue
             src = f"{C.REKEN}!{xl_rowcol_to_cell(r0 + i, c0 + j)}"
             # an empty result is cached as a no-break space: LibreOffice recalculates a formula
             # cell whose cached value is empty (or blank XML text), and it cannot compute the
@@ -346,6 +351,8 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     def fmt(i: int, j: int, v: Any) -> Any:
         if i == 6:
             return st.head if j == 0 else st.head_num
+        if i == udfs.FORECAST_MODEL_ROW:
+            return st.note_nowrap
         if j == 0:
             return st.label if i in (0, 3, 4) else None
         if i in (3, 4):
@@ -356,7 +363,7 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     f = C.FORECAST
     formula = f"=WMO_FORECAST_SHEET({f}!{_abs(C.FORECAST_GEMEENTE)},{f}!{year_ref},{f}!{_abs(C.FORECAST_CATEGORY)},{C.MODEL_STAMP_NAME})"
     rows, _ = _shown_block(ws, C.FORECAST_BLOCK, reken, C.REKEN_FORECAST, formula, values, fmt,
-                           spare_rows=MAX_WIJKEN - (len(values) - 7))
+                           spare_rows=MAX_WIJKEN - (len(values) - 7), line_row=udfs.FORECAST_MODEL_ROW)
     # observed years grey below the block too (conditional on the year header, so it follows edits)
     ws.conditional_format(top + 7, 2, top + 7 + MAX_WIJKEN, last_col, {
         "type": "formula", "criteria": f"=AND(C${row + 1}<={origin},C{top + 8}<>\"\")", "format": wb.add_format({"bg_color": "#E7E6E6"})})
@@ -421,6 +428,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
 
     def fmt(i: int, j: int, v: Any) -> Any:
         label = labels[i] if i < len(labels) else None
+        if i == udfs.BUDGET_MODEL_ROW:
+            return st.note_nowrap
         if j >= width:  # room for more years: plain until the block grows into it
             return st.euro
         if label in ("Jaar", "Dienst"):
@@ -446,7 +455,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
                f"{C.MODEL_STAMP_NAME})")
     widest = 2 + 3 * BUDGET_YEAR_CELLS + 2  # every year cell filled
     nrows, _ = _shown_block(ws, f"B{top + 1}", reken, C.REKEN_BUDGET, formula, values, fmt, spare_rows=MENU_ROWS - len(rows),
-                            spare_cols=widest - len(values[0]))
+                            spare_cols=widest - len(values[0]), line_row=udfs.BUDGET_MODEL_ROW)
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
     ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "

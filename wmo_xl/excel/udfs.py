@@ -135,9 +135,9 @@ def workbook_model(book: Any = None) -> ModelChoice:
     try:
         fullname = str(book.fullname)
     except Exception as exc:  # xlwings could not map a OneDrive/SharePoint URL
-        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap heeft geen lokaal pad ({_short(exc)})")
+        return ModelChoice(None, f"{NATIONAL} (eigen model niet gezocht: werkmap heeft geen lokaal pad)", _short(exc))
     if "://" in fullname:
-        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap staat online ({fullname}) zonder lokale map")
+        return ModelChoice(None, f"{NATIONAL} (eigen model niet gezocht: werkmap staat online zonder lokale map)", fullname)
     return which_model(fullname)
 
 
@@ -367,7 +367,7 @@ def wmo_model_info(stamp=None):  # no annotations: see module docstring
     from ..modelinfo import model_info_rows
 
     choice = workbook_model()
-    rows = model_info_rows(get_bundle(choice.path), status=choice.status)
+    rows = model_info_rows(get_bundle(choice.path), status=choice.status, detail=choice.detail)
     _, last, _ = _reach(choice.path)
     rows.insert(1, ["Laatste CBS-waarneming", last])
     return rows
@@ -418,7 +418,19 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
         for i, row in enumerate(grid):
             row.append(col[3 + i])
     header = [["Wijk", *q.years]]
-    return head + [[None] * (1 + len(q.years))] + header + grid
+    return head + [[_model_line()] + [None] * len(q.years)] + header + grid
+
+
+#: Row of each block that carries its model line (first cell only; the rest of the row stays empty).
+FORECAST_MODEL_ROW = 5
+BUDGET_MODEL_ROW = 3
+
+
+def _model_line() -> str:
+    """'Model: ...' for the calling workbook: which model answers, and why (Dutch)."""
+    from ..modelinfo import model_line
+
+    return model_line(workbook_model().status)
 
 
 BUDGET_LABELS = {"basis": "Basis (EUR)", "scenario": "Scenario (EUR)", "verschil": "Verschil scenario - basis (EUR)"}
@@ -547,7 +559,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             for c in cats:
                 clients[(c, y)] = _message(exc)
             factor[y] = (_message(exc), _message(exc))
-    block.append([None] * width)
+    block.append([_model_line()] + [None] * (width - 1))
     block.append(row3("Clienten per categorie", None, {}))
     sources = _sources(code, model)
     for c in cats:
