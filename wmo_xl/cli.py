@@ -328,9 +328,7 @@ def retrain(
     from .excel.sheets import OpenpyxlBook
     from .safefiles import check_workbook_writable
 
-    check_workbook_writable(workbook)  # read-only, open in Excel (~$ file), a link or a folder: refused
-    if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WmoError(f"workbook {workbook.name!r} must be an .xlsm or .xlsx with a Data sheet")
+    check_workbook_writable(workbook)  # the one guard of every command that writes a workbook
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True, disable=not sys.stdout.isatty()) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)
@@ -350,9 +348,9 @@ def retrain(
 def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose own model to set aside.")) -> None:
     """Back to the national model for this workbook (the local bundle is kept as .inactive)."""
     from .bundle import deactivate_local_bundle
+    from .safefiles import check_workbook_writable
 
-    if not workbook.is_file():
-        raise WmoError(f"workbook {str(workbook)!r} not found: give the path of the .xlsm whose own model to set aside")
+    check_workbook_writable(workbook)  # the same guard as retrain: the buttons restamp the workbook after a reset
     kept = deactivate_local_bundle(workbook)
     if kept is None:
         typer.echo(f"{workbook.name} already uses the national model")

@@ -26,7 +26,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ..errors import WmoError
-from ..safefiles import check_workbook_writable, refuse_link
+from ..safefiles import check_workbook_target
 from ..menukaart import MenuRow, load_menu
 from ..modelinfo import model_line
 from . import export_layout as L
@@ -49,19 +49,12 @@ def export_workbook(
     from .export_data import default_years
 
     out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise WmoError(f"output {out.name!r} must end in .xlsx (the export has no macros)")
-    refuse_link(out, "output")
-    if out.is_dir():
-        raise WmoError(f"output {str(out)!r} is a folder: give a file name ending in .xlsx")
-    if out.exists() and not force:
-        raise WmoError(f"{out} exists: pass --force to replace it (a backup copy is kept)")
-    if out.exists():
-        check_workbook_writable(out)  # never replace a read-only workbook or one open in Excel
-    if not out.parent.is_dir():
-        raise WmoError(f"folder {str(out.parent)!r} does not exist")
+    check_workbook_target(out, force, ".xlsx")  # before any work, naming the user's path (the guard every command uses)
     data = gather(gemeenten, years if years is not None else default_years(model), model, model_status)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
+    except OSError as exc:  # the folder changed since the check: name the user's file, not a temp name
+        raise WmoError(f"--out {str(out)!r} cannot be written: {exc.strerror or exc}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -71,6 +64,9 @@ def export_workbook(
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             shutil.copy2(out, out.with_name(f"{out.stem}.backup-{stamp}{out.suffix}"))
         os.replace(tmp, out)
+    except OSError as exc:  # full disk, a file that went read-only meanwhile: the user's path, never the temp name
+        tmp.unlink(missing_ok=True)
+        raise WmoError(f"--out {str(out)!r} could not be written: {exc.strerror or exc} (nothing was changed)") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
