@@ -332,15 +332,15 @@ def retrain(
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True, disable=not sys.stdout.isatty()) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)
-        book = OpenpyxlBook(workbook, progress=lambda m: bar.update(task, description=f"wmo_xl: {m}"))
+        book = OpenpyxlBook(workbook, progress=lambda m: bar.update(task, description=m))  # m carries its 'wmo_xl: '
         result = run_retrain(book, model)
     errors = sum(p.severity == "fout" for p in result.problems)
     typer.echo(f"retrained on {result.rows_used} rows of {', '.join(result.gemeenten)} ({result.years[0]}-{result.years[-1]}); "
                f"{errors} rows rejected, see sheet Controle")
     bt = result.local_backtest
     if bt.get("wape_local") is not None:
-        typer.echo(f"local backtest {bt['year']}: WAPE own model {bt['wape_local']:.4f}, national "
-                   f"{bt['wape_national'] if bt.get('wape_national') is not None else bt.get('note', 'n/a')}")
+        national = f"national {bt['wape_national']:.4f}" if bt.get("wape_national") is not None else bt.get("note", "no national figure")
+        typer.echo(f"local backtest {bt['year']}: WAPE own model {bt['wape_local']:.4f}; {national}")
     typer.echo(f"model written to {result.bundle_path}")
 
 
