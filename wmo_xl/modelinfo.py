@@ -45,8 +45,10 @@ def model_info_rows(bundle: Bundle, status: str | None = None, detail: str = "")
         rows.append(["Gemeente(n)", ", ".join(m.get("gemeenten", []))])
         local = m.get("local_backtest") or {}
         if local:
-            rows.append([f"Lokale backtest {local.get('year')} WAPE eigen model", local.get("wape_local")])
-            rows.append([f"Lokale backtest {local.get('year')} WAPE landelijk model", local.get("wape_national")])
+            note = local.get("note_nl", "")  # why a figure is missing, in words (older bundles: none)
+            rows.append([f"Lokale backtest {local.get('year')} WAPE eigen model", local.get("wape_local", note)])
+            nat = local.get("wape_national")
+            rows.append([f"Lokale backtest {local.get('year')} WAPE landelijk model", nat if nat is not None else note])
     for b in m.get("backtests", []):
         rows.append([f"Backtest {b['origin']}->{b['origin'] + b['horizon']} WAPE (persistentie)",
                      f"{b['wape']['model']:.3f} ({b['wape']['persistence']:.3f})"])

@@ -551,6 +551,26 @@ def _menukaart(wb: Any, ws: Any, st: _Styles) -> list[Any]:
     return menu.rows
 
 
+#: Years of CBS figures in the Data sheet's example (the last ones the model observed).
+EXAMPLE_YEARS = 4
+
+
+def example_data_rows(est: Any, gemeente: str) -> list[list[Any]]:
+    """Example Data rows that retrain as they are: every wijk of ``gemeente`` with its CBS
+    count in the model's last observed years (CBS figures, CC BY 4.0, already in the bundle);
+    a suppressed count is left out, never written as 0."""
+    rows: list[list[Any]] = []
+    idx = sorted(est.gemeente_rows.get(gemeente, []), key=lambda j: str(est.codes[j]))
+    for y in range(int(est.origin) - EXAMPLE_YEARS + 1, int(est.origin) + 1):
+        if y < int(est.first_year):
+            continue
+        for j in idx:
+            v = est.observed_value(int(j), y)
+            if v == v:
+                rows.append([str(est.codes[j]), y, float(v), None, None, "totaal"])
+    return rows
+
+
 def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
     ws.set_column("A:A", 12)
     ws.set_column("B:F", 12)
@@ -558,16 +578,15 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
     ws.write_string("A1", "Eigen cijfers voor hertrainen", st.title)
     ws.write_string("A2", "Plak onder de kopregel (rij 5) per wijk en jaar het aantal Wmo-clienten. Verplicht: wijk, jaar, clienten; "
                     "optioneel: inwoners, k65plus, categorie (totaal of hbh).", st.note_nowrap)
+    rows = example_data_rows(est, gemeente)
+    years = sorted({r[1] for r in rows})
     ws.write_string("A3", "Regels tot de eerste lege regel worden gelezen. Het CBS-tabelformaat (codering_regio, perioden, wmoclienten) "
-                    "mag ook. Voorbeeldregels mag u overschrijven.", st.note_nowrap)
+                    f"mag ook. Voorbeeld: de CBS-cijfers (CC BY 4.0) van {gemeente}, {years[0]}-{years[-1]}, uit het landelijke model; "
+                    "overschrijf ze met uw eigen cijfers." if rows else "", st.note_nowrap)
     header = ["wijk", "jaar", "clienten", "inwoners", "k65plus", "categorie"]
     ws.write_row(4, 0, header, st.head)
-    rows = sorted(est.gemeente_rows.get(gemeente, []), key=lambda j: str(est.codes[j]))[:2]
-    for i, idx in enumerate(rows):
-        w = str(est.codes[idx])
-        y = int(est.last_year[idx]) if est.last_year[idx] == est.last_year[idx] else est.origin
-        v = est.observed_value(idx, y)
-        ws.write_row(5 + i, 0, [w, y, v if v == v else "", float(est.inhabitants[idx]), "", "totaal"])
+    for i, row in enumerate(rows):
+        ws.write_row(5 + i, 0, row)
     ws.write_string(5, 12, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note_nowrap)
     ws.insert_button("I4", {"macro": C.RETRAIN_MACRO, "caption": C.RETRAIN_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": C.RESET_MACRO, "caption": C.RESET_CAPTION, "width": 220, "height": 32})

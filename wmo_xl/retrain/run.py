@@ -116,9 +116,14 @@ def controle_rows(problems: list[Problem], used: int, outcome: str) -> list[list
     errors = sum(p.severity == "fout" for p in problems)
     warnings = len(problems) - errors
     rows: list[list[Any]] = [list(REPORT_HEADER)] + [p.as_row() for p in problems]
-    found = "geen problemen gevonden" if not problems else f"{errors} regel(s) afgekeurd, {warnings} waarschuwing(en)"
     failed = outcome.startswith("te weinig")
-    rows.append(["", "", "", f"{found}; {used} regel(s) gebruikt; {outcome}", "fout" if failed else "uitkomst"])
+    if problems:
+        found = f"{errors} regel(s) afgekeurd, {warnings} waarschuwing(en); {used} regel(s) geldig"
+    elif failed:  # nothing wrong with the rows, but too few of them: no "geen problemen" beside a refusal
+        found = f"{used} geldige regel(s), geen afgekeurd"
+    else:
+        found = f"geen problemen gevonden; {used} regel(s) gebruikt"
+    rows.append(["", "", "", f"{found}; {outcome}", "fout" if failed else "uitkomst"])
     return rows
 
 
