@@ -101,6 +101,9 @@ def backtest(
     if out is not None:
         check_new_output(out, force, data)  # before the work: never onto an input file
     df = read_csvs(data)
+    if not (df["category"] == "totaal").any():
+        raise WmoError(f"no Wmo totaal counts in --data (it holds {', '.join(sorted(set(df['category']))) or 'no rows'}): "
+                       "backtest scores the totaal model; pass a file with wmoclienten in total")
     res = run_backtest(df[df["category"] == "totaal"], origin, horizon)
     typer.echo(f"backtest origin {origin} -> {origin + horizon}: {len(res.predictions)} wijken "
                f"({res.n_unforecastable} with new codes skipped)")

@@ -252,14 +252,14 @@ def parse_years_spec(spec: str, field: str = "years") -> list[int]:
     if m:
         a, b = (parse_year(x, field) for x in m.groups())
         if b < a:
-            raise WmoError(f"{field} {spec!r}: the range runs backwards; write {b}-{a}")
+            raise WmoError(f"{field} {shorten(spec)!r}: the range runs backwards; write {b}-{a}")
         years = list(range(a, b + 1))
     elif re.fullmatch(r"\d+(\s*[,;]\s*\d+)*", text):
         years = [parse_year(x, field) for x in re.split(r"\s*[,;]\s*", text)]
         if len(set(years)) != len(years):
-            raise WmoError(f"{field} {spec!r} names a year twice")
+            raise WmoError(f"{field} {shorten(spec)!r} names a year twice")
     else:
-        raise WmoError(f"{field} {spec!r} not understood: use a range like 2024-2028 or a list like 2024,2025")
+        raise WmoError(f"{field} {shorten(spec)!r} not understood: use a range like 2024-2028 or a list like 2024,2025")
     check_years_count(years, field)
     return years
 
@@ -369,5 +369,5 @@ def no_duplicates(names: Iterable[object], what: str) -> None:
             continue
         key = str(n).strip().lower()
         if key in seen:
-            raise WmoError(f"{what} {str(n).strip()!r} appears twice: keep one")
+            raise WmoError(f"{what} {shorten(str(n).strip())!r} appears twice: keep one")
         seen.add(key)

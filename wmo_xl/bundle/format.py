@@ -128,7 +128,7 @@ def _read_plain(folder: Path, name: str) -> bytes | None:
 
 
 def _old_format_error(path: Path) -> WmoError:
-    return WmoError(f"old model format in {str(path)!r} (a joblib pickle, not loaded): retrain with 'wmo-xl train' "
+    return WmoError(f"old model format in {str(path)!r} ({LEGACY_FILE}, a joblib pickle, not loaded): retrain with 'wmo-xl train' "
                     "or the Retrain button, or update wmo_xl")
 
 
@@ -143,7 +143,7 @@ def _parse_manifest(path: Path, raw: bytes) -> tuple[dict[str, Any], Manifest]:
     if data.get("format") == 1 or (isinstance(files, dict) and LEGACY_FILE in files):
         raise _old_format_error(path)
     if isinstance(data.get("format"), int) and data["format"] > BUNDLE_FORMAT:
-        raise WmoError(f"model in {str(path)!r} has format {data['format']}, newer than this wmo_xl reads ({BUNDLE_FORMAT}): update wmo_xl")
+        raise WmoError(f"{MANIFEST_FILE} in {str(path)!r} has format {data['format']}, newer than this wmo_xl reads ({BUNDLE_FORMAT}): update wmo_xl")
     try:
         return data, Manifest.model_validate(data)
     except ValidationError as exc:

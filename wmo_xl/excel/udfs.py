@@ -291,13 +291,12 @@ def wmo_cost(service, clients, menu, year=None):  # no annotations: see module d
     service: dienst (bv. hbh_zin); clients: clienten van de categorie; menu: het bereik Menukaart met kopregel; year: jaar voor indexatie (leeg = prijsjaar).
     """
     from ..costs import cost
-    from ..menukaart import menu_from_rows
 
     dienst = _one(service, "service")
     n = parse_count(_one(clients, "clients"), "clients")
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    row = menu_from_rows(_rows(menu)).get(dienst)
+    row = _menu(_rows(menu)).get(dienst)
     return cost(row, n, _year_or_none(year))
 
 
@@ -308,15 +307,28 @@ def wmo_cost(service, clients, menu, year=None):  # no annotations: see module d
 def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations: see module docstring
     """Kosten in euro van een dienst in een scenario (parameters: 2 kolommen, naam en waarde)."""
     from ..costs import scenario_cost
-    from ..menukaart import menu_from_rows
 
     dienst = _one(service, "service")
     n = parse_count(_one(clients, "clients"), "clients")
     y = parse_cost_year(_one(year, "year"))
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    row = menu_from_rows(_rows(menu)).get(dienst)
+    row = _menu(_rows(menu)).get(dienst)
     return scenario_cost(row, n, y, _scenario(scenario))
+
+
+def _menu(rows: list[list[Any]]) -> Any:
+    """The menukaart of a range; an error names the cell as Excel shows it when the range is
+    the workbook's Menukaart name (looked up only then), else the row under the header."""
+    from ..menukaart import TableOrigin, menu_from_rows
+
+    try:
+        return menu_from_rows(rows)
+    except WmoError:
+        where = _menu_origin(rows)
+        if where is None:
+            raise
+        return menu_from_rows(rows, origin=TableOrigin(where[0], header_row=where[1], first_col=where[2]))
 
 
 @xw.func
@@ -449,7 +461,7 @@ class _MenuLine:
 def _menu_lines(menu: Any) -> list[_MenuLine]:
     """Every menukaart row until the first empty one, each parsed on its own, so one bad
     price fails only its own service (and every total that contains it)."""
-    from ..menukaart import menu_from_rows, menu_header, nothing_below
+    from ..menukaart import TableOrigin, menu_from_rows, menu_header, nothing_below
 
     rows = _rows(menu)
     if not rows or not _flat(rows[:1]):
@@ -467,18 +479,40 @@ def _menu_lines(menu: Any) -> list[_MenuLine]:
         cat = "" if _empty(cells[pos_c]) else str(cells[pos_c]).strip().lower()
         line = _MenuLine(name or f"(rij {i})", cat)
         try:
-            line.row = menu_from_rows([rows[0], cells]).rows[0]
+            line.row = menu_from_rows([rows[0], cells], origin=TableOrigin(skip=i - 1)).rows[0]
             line.dienst, line.categorie = line.row.dienst, line.row.categorie
             if line.dienst.lower() in seen:
                 raise WmoError(f"service {line.dienst!r} appears twice")
             seen.add(line.dienst.lower())
         except WmoError as exc:
-            text = str(exc).replace("menukaart row 1, ", "")
-            line.error = f"{PREFIX}menukaart row {i} ({line.dienst}): {text}"
+            where = _menu_origin(rows)  # only on an error: where the range lies, as Excel names its cells
+            if where is not None and line.row is None:
+                try:
+                    menu_from_rows([rows[0], cells], origin=TableOrigin(where[0], header_row=where[1], first_col=where[2], skip=i - 1))
+                except WmoError as located:
+                    exc = located
+            line.error = f"{PREFIX}{exc}"
         lines.append(line)
     if not lines:
         raise WmoError("menukaart has a header but no rows")
     return lines
+
+
+def _menu_origin(rows: list[list[Any]]) -> tuple[str, int, int] | None:
+    """Sheet, header row and first column of the workbook's Menukaart name, when the range
+    passed has its shape (so it is that range); None outside Excel or for another range."""
+    from . import contract
+
+    book = _caller_book()
+    if book is None:
+        return None
+    try:
+        rng = book.names[contract.MENU_NAME].refers_to_range
+        if rng.shape != (len(rows), max(len(r) for r in rows)):
+            return None
+        return str(rng.sheet.name), int(rng.row), int(rng.column)
+    except Exception:  # no such name, or an Excel without these calls: the row number instead
+        return None
 
 
 @xw.func
