@@ -93,3 +93,15 @@ def test_export_checks_its_target_before_computing_and_names_the_users_path(bund
         code, _, err = run(["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--out", str(out)], capsys)
         assert one_line(code, err), err
         assert str(out) in err and ".tmp" not in err
+
+
+def test_setup_excel_on_a_zip_that_is_no_workbook(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    wb = tmp_path / "archief.xlsm"
+    with zipfile.ZipFile(wb, "w") as z:
+        z.writestr("notes.txt", "not a workbook")
+    before = wb.read_bytes()
+    code, _, err = run(["setup-excel", str(wb)], capsys)
+    assert one_line(code, err) and "cannot be read as an Excel workbook" in err and "internal error" not in err
+    assert wb.read_bytes() == before

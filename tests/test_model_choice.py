@@ -123,12 +123,24 @@ def _menu() -> list[list[object]]:
     return [list(COLUMNS)] + [[getattr(r, c) for c in COLUMNS] for r in load_menu().rows]
 
 
+def test_the_model_line_names_a_national_model_from_wmo_xl_model(bundle_dir: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    refreshed = tmp_path / "cbs_refresh"
+    shutil.copytree(bundle_dir, refreshed)
+    monkeypatch.setenv("WMO_XL_MODEL", str(refreshed))
+    monkeypatch.setattr(udfs, "_caller_book", lambda: None)
+    clear_cache()
+    sheet = udfs.wmo_forecast_sheet("GM0202", [2018])
+    assert sheet[udfs.FORECAST_MODEL_ROW][0] == "Model: landelijk model (cbs_refresh)"
+    monkeypatch.delenv("WMO_XL_MODEL")
+    clear_cache()
+
+
 def test_blocks_carry_the_model_line(active_bundle: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     wb = tmp_path / "gemeente.xlsm"
     monkeypatch.setattr(udfs, "_caller_book", lambda: type("Book", (), {"fullname": str(wb)})())
     fresh_process()
     sheet = udfs.wmo_forecast_sheet("GM0202", [2018, 2019])
-    assert sheet[udfs.FORECAST_MODEL_ROW][0] == "Model: landelijk model"
+    assert sheet[udfs.FORECAST_MODEL_ROW][0] == f"Model: landelijk model ({active_bundle.name})"  # not the bundled one: named
     own = own_model(active_bundle, wb, "mine")
     fresh_process()
     sheet = udfs.wmo_forecast_sheet("GM0202", [2018, 2019])

@@ -56,7 +56,11 @@ def read_conf(workbook: Path) -> list[tuple[str, str]]:
     """The (key, value) rows of the xlwings.conf sheet, as text."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+    try:
+        wb = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+    except Exception as exc:  # a zip that is no workbook, a damaged part
+        raise WmoError(f"workbook {workbook.name!r} cannot be read as an Excel workbook ({type(exc).__name__}): "
+                       "nothing was changed") from None
     try:
         if contract.CONF not in wb.sheetnames:
             raise WmoError(f"the workbook has no sheet {contract.CONF!r}: build it with 'wmo-xl build-workbook'")

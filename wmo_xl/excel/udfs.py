@@ -439,10 +439,14 @@ BUDGET_MODEL_ROW = 3
 
 
 def _model_line() -> str:
-    """'Model: ...' for the calling workbook: which model answers, and why (Dutch)."""
-    from ..modelinfo import model_line
+    """'Model: ...' for the calling workbook: which model answers, and why (Dutch). The
+    national model named by WMO_XL_MODEL (e.g. a refreshed one) is named by its folder."""
+    from ..modelinfo import bundle_status, model_line
 
-    return model_line(workbook_model().status)
+    choice = workbook_model()
+    if choice.path is None and choice.status == NATIONAL:
+        return model_line(bundle_status(get_bundle(None)))
+    return model_line(choice.status)
 
 
 BUDGET_LABELS = {"basis": "Basis (EUR)", "scenario": "Scenario (EUR)", "verschil": "Verschil scenario - basis (EUR)"}
