@@ -174,3 +174,18 @@ def test_no_national_figure_is_said_in_words(bundle_dir: Path) -> None:
     old["gemeente"] = "GM0202"
     bt = local_backtest(national, old)
     assert bt["wape_national"] is None and f"bevat {national.origin} al" in bt["note_nl"]
+
+
+def test_a_data_sheet_without_header_is_said_on_controle_in_dutch(active_bundle: Path, tmp_path: Path) -> None:
+    path = tmp_path / "zonder_kop.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    wb.active.append(["WK020201", 2018, 100])
+    wb.save(path)
+    messages: list[str] = []
+    with pytest.raises(Exception, match="no header row"):  # the CLI's line stays English
+        retrain(OpenpyxlBook(path, progress=messages.append))
+    rows = controle(path)
+    assert rows[0] == ["rij", "kolom", "waarde", "probleem", "soort"]
+    assert rows[1][3].startswith("niet hertraind: geen kopregel gevonden op blad Data") and rows[1][4] == "fout"
+    assert messages[-1].startswith("wmo_xl: niet hertraind - geen kopregel")

@@ -43,7 +43,7 @@ def retrain(book: SheetAccess | None = None) -> RetrainResult | None:
     try:
         result = run_retrain(access)
     except WmoError as exc:
-        access.status(f"wmo_xl: niet hertraind - {exc}")
+        access.status(f"wmo_xl: niet hertraind - {getattr(exc, 'reason_nl', exc)}")
         return None
     set_workbook_model(access.path, result.bundle_path)
     clear_cache(result.bundle_path)

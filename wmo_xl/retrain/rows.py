@@ -40,6 +40,18 @@ class Problem:
         return [self.row, self.column, "" if v is None else (v if isinstance(v, (int, float)) else shorten(str(v))), self.problem, self.severity]
 
 
+class DataSheetError(WmoError):
+    """The Data sheet as a whole cannot be read (its header) or gives too few rows.
+
+    The message is English for the CLI; ``reason_nl`` is the same in Dutch, for the Controle
+    sheet and Excel's status bar.
+    """
+
+    def __init__(self, message: str, reason_nl: str) -> None:
+        super().__init__(message)
+        self.reason_nl = reason_nl
+
+
 @dataclass(frozen=True)
 class CellIssue:
     """A cell a front end could not read as Excel shows it (e.g. a formula without a saved
@@ -123,7 +135,8 @@ def _header_index(values: list[list[Any]]) -> int:
     for i, row in enumerate(values[:50]):
         if row and normalize_name(row[0]) in ("wijk", "coderingregio"):
             return i
-    raise WmoError(f"no header row found on sheet {DATA_SHEET!r}: the first cell of the header must be 'wijk'")
+    raise DataSheetError(f"no header row found on sheet {DATA_SHEET!r}: the first cell of the header must be 'wijk'",
+                         f"geen kopregel gevonden op blad {DATA_SHEET}: de eerste cel van de kopregel moet 'wijk' zijn")
 
 
 def _column_letter(j: int) -> str:
@@ -192,12 +205,15 @@ def parse_rows(
         found = [j for j, name in enumerate(header) if name in aliases]
         if len(found) > 1:  # which column was meant is not certain
             letters = " and ".join(_column_letter(j) for j in found)
-            raise WmoError(f"the header on sheet {DATA_SHEET!r} names {canon} twice (columns {letters}): keep one")
+            raise DataSheetError(f"the header on sheet {DATA_SHEET!r} names {canon} twice (columns {letters}): keep one",
+                                 f"de kopregel op blad {DATA_SHEET} noemt {canon} twee keer (kolommen {letters.replace(' and ', ' en ')}): "
+                                 "houd er een")
         if found:
             cols[canon] = found[0]
     missing = [c for c in ("wijk", "jaar", "clienten") if c not in cols]
     if missing:
-        raise WmoError(f"the header on sheet {DATA_SHEET!r} lacks {', '.join(missing)}: needs wijk, jaar, clienten (or year, clients)")
+        raise DataSheetError(f"the header on sheet {DATA_SHEET!r} lacks {', '.join(missing)}: needs wijk, jaar, clienten (or year, clients)",
+                             f"de kopregel op blad {DATA_SHEET} mist {', '.join(missing)}: nodig zijn wijk, jaar, clienten")
     good: list[dict[str, Any]] = []
     problems: list[Problem] = []
     fill, refuse = _merged_cells(merged or [], h, cols, values, problems)

@@ -21,7 +21,7 @@ from ..errors import WmoError
 from ..safefiles import WorkbookLock
 from ..fitted import FittedForecast
 from .recalibrate import local_backtest, recalibrate
-from .rows import DATA_SHEET, Problem, parse_rows
+from .rows import DATA_SHEET, DataSheetError, Problem, parse_rows
 
 REPORT_SHEET = "Controle"
 MIN_ROWS = 3
@@ -151,14 +151,21 @@ def retrain(book: BookAccess, national_path: str | Path | None = None, progress:
             national = get_bundle(national_path)
             known = {str(w) for m in national.models.values() for w in m.codes}
             merged = getattr(book, "merged", None)
-            local, problems = parse_rows(book.read(DATA_SHEET), known, {gemeente_of(w) for w in known},
-                                         merged(DATA_SHEET) if merged else None)
+            try:
+                local, problems = parse_rows(book.read(DATA_SHEET), known, {gemeente_of(w) for w in known},
+                                             merged(DATA_SHEET) if merged else None)
+            except DataSheetError as exc:  # the header itself: said on Controle too, in Dutch
+                book.write_sheet(REPORT_SHEET, [list(REPORT_HEADER), ["", "", "", f"niet hertraind: {exc.reason_nl}", "fout"]])
+                book.save()
+                raise
             usable = local.groupby("category")["wijk"].count().max() if len(local) else 0
             if usable < MIN_ROWS:
-                report = controle_rows(problems, int(len(local)), f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind")
+                too_few = f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind"
+                report = controle_rows(problems, int(len(local)), too_few)
                 book.write_sheet(REPORT_SHEET, _rectangular(report))
                 book.save()
-                raise WmoError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); see sheet {REPORT_SHEET!r}")
+                raise DataSheetError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); "
+                                     f"see sheet {REPORT_SHEET!r}", f"{too_few}; zie blad {REPORT_SHEET}")
             say(f"{len(local)} regels gebruikt, {sum(p.severity == 'fout' for p in problems)} afgekeurd; model kalibreren")
             out = local_bundle_path(book.path)
             path, manifest = retrain_frame(local, out, national, source=f"eigen cijfers uit {book.path.name}", workbook=book.path.name)
@@ -173,5 +180,5 @@ def retrain(book: BookAccess, national_path: str | Path | None = None, progress:
             say(f"klaar: eigen model opgeslagen in {path.name}")
             return RetrainResult(path, int(len(local)), problems, manifest["gemeenten"], manifest["local_years"], bt)
     except WmoError as exc:
-        book.status(f"wmo_xl: niet hertraind - {exc}")
+        book.status(f"wmo_xl: niet hertraind - {getattr(exc, 'reason_nl', exc)}")
         raise
