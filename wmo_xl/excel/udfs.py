@@ -401,7 +401,8 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
 
     code = _one(gemeente, "gemeente")
     q = years_query(_years(years), _optional(category, "totaal"))
-    model = _model()
+    choice = workbook_model()  # one look-up per block: the figures and the model line agree
+    model = choice.path
     wijken = wijken_of(code, q.category, model=model)
     first, last, _ = _reach(model, q.category)
     head: list[list[Any]] = [[label] for label in FORECAST_HEAD]
@@ -430,7 +431,7 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
         for i, row in enumerate(grid):
             row.append(col[3 + i])
     header = [["Wijk", *q.years]]
-    return head + [[_model_line()] + [None] * len(q.years)] + header + grid
+    return head + [[_model_line(choice)] + [None] * len(q.years)] + header + grid
 
 
 #: Row of each block that carries its model line (first cell only; the rest of the row stays empty).
@@ -438,12 +439,11 @@ FORECAST_MODEL_ROW = 5
 BUDGET_MODEL_ROW = 3
 
 
-def _model_line() -> str:
+def _model_line(choice: ModelChoice) -> str:
     """'Model: ...' for the calling workbook: which model answers, and why (Dutch). The
     national model named by WMO_XL_MODEL (e.g. a refreshed one) is named by its folder."""
     from ..modelinfo import bundle_status, model_line
 
-    choice = workbook_model()
     if choice.path is None and choice.status == NATIONAL:
         return model_line(bundle_status(get_bundle(None)))
     return model_line(choice.status)
@@ -564,7 +564,8 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
     from ..schemas import query
 
     scen = _scenario(scenario_range)
-    model = _model()
+    choice = workbook_model()  # one look-up per block: the figures and the model line agree
+    model = choice.path
     _, last, _ = _reach(model)
     n = len(years)
 
@@ -597,7 +598,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             for c in cats:
                 clients[(c, y)] = _message(exc)
             factor[y] = (_message(exc), _message(exc))
-    block.append([_model_line()] + [None] * (width - 1))
+    block.append([_model_line(choice)] + [None] * (width - 1))
     block.append(row3("Clienten per categorie", None, {}))
     sources = _sources(code, model)
     for c in cats:
