@@ -46,9 +46,14 @@ def test_rewrite_keeps_previous_and_interrupted_swap_falls_back(bundle_dir: Path
     write_bundle(p, b.models, {"kind": "national", "note": "second"})
     assert (tmp_path / "m.previous" / MANIFEST_FILE).is_file()
     assert json.loads((p / MANIFEST_FILE).read_text())["note"] == "second"
-    # simulate a kill between the two renames: only the previous one is there
+    # a kill between the two renames leaves the old bundle as .previous and the new one in its temp folder
+    shutil.copytree(p, tmp_path / ".m.tmp-kill")
     shutil.rmtree(p)
     assert load_bundle(p).path.name == "m.previous"
+    # removed on purpose (no write under way): .previous is no way back, the folder is gone
+    shutil.rmtree(tmp_path / ".m.tmp-kill")
+    with pytest.raises(WmoError, match="does not exist"):
+        load_bundle(p)
 
 
 def test_failed_write_leaves_old_bundle(bundle_dir: Path, tmp_path: Path) -> None:
@@ -59,6 +64,28 @@ def test_failed_write_leaves_old_bundle(bundle_dir: Path, tmp_path: Path) -> Non
     assert (p / FORECAST_FILE).read_bytes() == before
     assert not [x for x in tmp_path.iterdir() if ".tmp-" in x.name]
     load_bundle(p)
+
+
+def test_a_swap_that_fails_puts_the_old_bundle_back(bundle_dir: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An error (not a kill) between the two renames: the old bundle is back under its name,
+    so no .previous is left to stand in for it."""
+    import os
+
+    p = _copy(bundle_dir, tmp_path)
+    before = (p / FORECAST_FILE).read_bytes()
+    real = os.replace
+
+    def fail_second(src, dst):  # type: ignore[no-untyped-def]
+        if ".tmp-" in str(src):
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    with pytest.raises(OSError):
+        write_bundle(p, load_bundle(p).models, {"kind": "national"})
+    monkeypatch.undo()
+    assert (p / FORECAST_FILE).read_bytes() == before and not (tmp_path / "m.previous").exists()
+    assert not [x for x in tmp_path.iterdir() if ".tmp-" in x.name]
 
 
 def test_written_bundle_answers_like_the_fitted_one(bundle_dir: Path, tmp_path: Path) -> None:

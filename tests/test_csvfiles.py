@@ -106,7 +106,7 @@ def test_menu_csv_thousand_dots_in_a_decimal_comma_file(tmp_path: Path) -> None:
 
 def test_menu_csv_with_ambiguous_price_and_no_decimal_evidence(tmp_path: Path) -> None:
     rows = [COLUMNS, ["hbh_zin", "x", "hbh", "ZIN", "1", "1", "uur", "100", "8.000", "2024", "0"]]
-    with pytest.raises(WmoError, match=r"row 1, column prijs: '8.000' is not certain"):
+    with pytest.raises(WmoError, match=r"m.csv line 2 \(hbh_zin\), column prijs: '8.000' is not certain"):
         load_menu(write(tmp_path / "m.csv", rows, ";", "utf-8"))
 
 

@@ -5,6 +5,7 @@ reads, one retrain per workbook, cached values survive, merged gemeenten say so.
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -107,6 +108,7 @@ def test_udfs_use_previous_after_a_retrain_died_between_its_renames(bundle_dir: 
     wb = tmp_path / "w.xlsx"
     monkeypatch.setattr(udfs, "_caller_book", lambda: SimpleNamespace(fullname=str(wb)))  # what xw.Book.caller() gives
     local = local_copy(bundle_dir, local_bundle_path(wb), wb.name)
+    shutil.copytree(local, local.with_name(f".{local.name}.tmp-kill"))  # the new bundle, finished in its temp folder
     os.replace(local, local.with_name(local.name + ".previous"))  # the kill between the two renames
     forget_workbook_choices()
     clear_cache()
@@ -233,7 +235,7 @@ def test_a_gemeente_formed_after_the_model_can_retrain(active_bundle, tmp_path: 
     wb = make_workbook(tmp_path / "hogeland.xlsx", rows)
     res = retrain(OpenpyxlBook(wb))
     assert res.gemeenten == ["GM1966"] and res.rows_used == 24
-    assert any("newer than the national model" in p.problem and p.severity == "waarschuwing" for p in res.problems)
+    assert any("nieuwer dan het landelijke model" in p.problem and p.severity == "waarschuwing" for p in res.problems)
     total_2022 = sum(r[2] for r in rows if r[1] == 2022)
     assert wmo_xl.forecast("GM1966", 2022, model=res.bundle_path) == pytest.approx(total_2022)
     assert np.isfinite(wmo_xl.forecast("GM1966", 2023, model=res.bundle_path))
@@ -254,8 +256,8 @@ def test_data_sheet_header_naming_a_column_twice(header, cells, message) -> None
 
 
 @pytest.mark.parametrize(("clienten", "expected"), [
-    ("1.490", "not certain"), ("1.490,0", 1490.0), ("1490", 1490.0), (True, "empty count"), ("1e300", "not a number"),
-    (1e300, "outside"), (-3, "negative"), (".", "suppressed"), ("x", "suppressed"), (12.5, 12.5),
+    ("1.490", "niet eenduidig"), ("1.490,0", 1490.0), ("1490", 1490.0), (True, "WAAR is geen aantal"), ("1e300", "geen getal"),
+    (1e300, "ligt buiten 0 tot en met 20000000"), (-3, "negatief"), (".", "geheimgehouden"), ("x", "geheimgehouden"), (12.5, 12.5),
 ])
 def test_data_sheet_counts_follow_the_one_rule(clienten, expected) -> None:  # type: ignore[no-untyped-def]
     from wmo_xl.retrain.rows import parse_rows

@@ -63,14 +63,14 @@ def test_parse_good_bad_and_mixed_rows(active_bundle, cbs_frame) -> None:  # typ
     assert sorted(df["wijk"]) == ["WK020201", "WK020202", "WK020299"]
     assert df.set_index("wijk").loc["WK020201", "clients"] == 100  # the first of a duplicate wins
     by_row = {p.row: p for p in problems}
-    assert by_row[5].column == "wijk" and "empty" in by_row[5].problem
-    assert "not a wijk code" in by_row[6].problem
-    assert by_row[7].column == "jaar" and "future" in by_row[7].problem
-    assert by_row[8].column == "clienten" and "negative" in by_row[8].problem
-    assert "not a number" in by_row[9].problem
-    assert "duplicate of row 3" in by_row[10].problem
+    assert by_row[5].column == "wijk" and "lege wijkcode" in by_row[5].problem
+    assert "geen wijkcode" in by_row[6].problem
+    assert by_row[7].column == "jaar" and "toekomst" in by_row[7].problem
+    assert by_row[8].column == "clienten" and "negatief" in by_row[8].problem
+    assert "geen getal" in by_row[9].problem
+    assert "als rij 3" in by_row[10].problem
     assert by_row[11].severity == "waarschuwing"  # a new wijk code of a known gemeente is used
-    assert "unknown gemeente GM7777" in by_row[12].problem
+    assert "onbekende gemeente GM7777" in by_row[12].problem
     assert by_row[13].column == "categorie"
     assert 16 not in by_row  # reading stops at the first empty row
 
@@ -82,7 +82,7 @@ def test_wijk_codes_with_letters_accepted_and_message_names_the_rule(active_bund
     assert list(df["wijk"]) == ["WK0202AB"]
     bad = {p.row: p.problem for p in problems if p.column == "wijk" and p.severity != "waarschuwing"}
     assert set(bad) == {3, 4}
-    assert all("2 digits or letters" in m and "6 digits" not in m for m in bad.values())
+    assert all("2 cijfers of letters" in m for m in bad.values())
 
 
 def test_header_missing(active_bundle) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def test_cbs_layout_pasted_as_is(active_bundle, cbs_frame, tmp_path: Path) -> No
     wb_path = make_workbook(tmp_path / "cbs.xlsx", g[list(g.columns)].values.tolist(), header=list(g.columns), title_rows=0)
     result = retrain(OpenpyxlBook(wb_path))
     assert result.gemeenten == ["GM0101"] and result.years == [2015, 2016, 2017, 2018]
-    assert any("suppressed" in p.problem and p.column == "clienten" for p in result.problems)  # not read as 0
+    assert any("geheimgehouden door CBS" in p.problem and p.column == "clienten" for p in result.problems)  # not read as 0
 
 
 def test_template_keeps_vba_buttons_and_dynamic_arrays(active_bundle, cbs_frame, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -266,7 +266,7 @@ def test_xlwings_macro_retrain_and_reset(active_bundle, cbs_frame, tmp_path: Pat
 def test_xlwings_retrain_error_goes_to_status_bar(active_bundle, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     book = FakeBook(tmp_path / "x.xlsm", [["geen kopregel"]])
     assert macros.retrain(XlwingsBook(book)) is None
-    assert "niet hertraind" in str(book.app.messages[-1]) and "header" in str(book.app.messages[-1])
+    assert "niet hertraind" in str(book.app.messages[-1]) and "kopregel" in str(book.app.messages[-1])  # Dutch, as the sheets
 
 
 # ------------------------------------------------------------------------- safety

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,10 @@ def test_new_workbook_backup_is_a_copy(tmp_path: Path) -> None:
 def test_workbook_writable(tmp_path: Path) -> None:
     wb = tmp_path / "wmo_xl.xlsm"
     wb.write_bytes(b"x")
+    with pytest.raises(WmoError, match="not an Excel workbook"):
+        check_workbook_writable(wb)
+    with zipfile.ZipFile(wb, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
     assert check_workbook_writable(wb) == wb
     (tmp_path / "~$o_xl.xlsm").write_bytes(b"owner")  # Excel's form for long names: first two characters replaced
     with pytest.raises(WmoError, match="open in Excel"):

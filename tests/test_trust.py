@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from wmo_xl.excel import udfs
+from wmo_xl.menukaart import COLUMNS, load_menu
 from wmo_xl.bundle import (
     FORECAST_FILE,
     MANIFEST_FILE,
@@ -69,15 +70,24 @@ def workbook(tmp_path: Path) -> Path:
     clear_cache()
 
 
-def _udf_answers_with_national_and_says_why(workbook: Path, reason: str) -> None:
+def _udf_answers_with_national_and_says_why(workbook: Path, reason: str, dutch: str) -> None:
+    """National figures, and the Dutch reason wherever figures are: the Model sheet and the
+    model line heading the Forecast and Budget blocks; the technical reason on the Model sheet."""
     national = udfs.wmo_forecast("WK020203", 2021)
     original, udfs._caller_book = udfs._caller_book, _as_caller(workbook)
     try:
         assert udfs.wmo_forecast("WK020203", 2021) == national
-        status = dict((r[0], r[1]) for r in udfs.wmo_model_info())["Actief model"]
+        info = dict((r[0], r[1]) for r in udfs.wmo_model_info())
+        sheet = udfs.wmo_forecast_sheet("GM0202", [2018, 2019])
+        budget = udfs.wmo_budget("GM0202", [2019], [list(COLUMNS)] + [[getattr(r, c) for c in COLUMNS] for r in load_menu().rows])
     finally:
         udfs._caller_book = original
-    assert status.startswith("landelijk model: eigen model naast de werkmap geweigerd") and reason in status
+    status = info["Actief model"]
+    assert status == f"landelijk model (eigen model geweigerd: {dutch})", status
+    assert reason in info["Details (technisch)"]
+    assert sheet[udfs.FORECAST_MODEL_ROW] == [f"Model: {status}", None, None]
+    assert budget[udfs.BUDGET_MODEL_ROW][0] == f"Model: {status}"
+    assert all(v is None for v in budget[udfs.BUDGET_MODEL_ROW][1:])
 
 
 def test_old_joblib_bundle_with_code_is_refused_and_never_runs(active_bundle, workbook: Path) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +100,7 @@ def test_old_joblib_bundle_with_code_is_refused_and_never_runs(active_bundle, wo
     (folder / SIGNATURE_FILE).write_text(sign(raw))  # even signed with this user's key
     with pytest.raises(WmoError, match="old model format.*retrain"):
         load_bundle(folder)
-    _udf_answers_with_national_and_says_why(workbook, "old model format")
+    _udf_answers_with_national_and_says_why(workbook, "old model format", "oud modelformaat; hertrain")
     assert not marker.exists()
 
 
@@ -103,14 +113,14 @@ def test_npz_with_pickled_objects_is_refused_and_never_runs(active_bundle, workb
     (folder / SIGNATURE_FILE).write_text(sign(raw))
     with pytest.raises(ModelIntegrityError, match="not a plain array file"):
         load_bundle(folder)
-    _udf_answers_with_national_and_says_why(workbook, "not a plain array file")
+    _udf_answers_with_national_and_says_why(workbook, "not a plain array file", "beschadigd")
     assert not marker.exists()
 
 
 def test_unsigned_or_foreign_bundle_beside_a_workbook_is_refused(active_bundle, workbook: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     folder = local_bundle_path(workbook)
     shutil.copytree(active_bundle, folder)  # a valid bundle, but not signed by this user
-    _udf_answers_with_national_and_says_why(workbook, "not signed")
+    _udf_answers_with_national_and_says_why(workbook, "not signed", "handtekening ontbreekt")
     # signed by someone else: their key is not ours
     monkeypatch.setenv("WMO_XL_HOME", str(workbook.parent / "other_user"))
     trust_bundle(folder)
@@ -118,7 +128,7 @@ def test_unsigned_or_foreign_bundle_beside_a_workbook_is_refused(active_bundle, 
     set_workbook_model(workbook, None)
     forget_workbook_choices()
     clear_cache()
-    _udf_answers_with_national_and_says_why(workbook, "signature does not match")
+    _udf_answers_with_national_and_says_why(workbook, "signature does not match", "handtekening klopt niet (andere gebruiker of pc, of gewijzigd)")
     # vouched for by this user: now the workbook uses it, and says so
     trust_bundle(folder)
     forget_workbook_choices()
@@ -144,7 +154,7 @@ def test_bundle_made_for_another_workbook_is_refused(active_bundle, workbook: Pa
     m["workbook"] = "andere.xlsm"
     (folder / MANIFEST_FILE).write_text(json.dumps(m))
     trust_bundle(folder)
-    _udf_answers_with_national_and_says_why(workbook, "made for workbook 'andere.xlsm'")
+    _udf_answers_with_national_and_says_why(workbook, "made for workbook 'andere.xlsm'", "gemaakt voor werkmap andere.xlsm")
 
 
 @pytest.mark.parametrize("name", ["../forecast.npz", "/etc/passwd", "sub/forecast.npz", "..", "C:\\x.npz"])

@@ -53,7 +53,7 @@ def test_menu_cells(active_bundle, menu_range, column, value, message) -> None: 
         update = {column: expected[column][value]} if column in expected else {}
         assert result == pytest.approx(cost(row.model_copy(update=update), 100, 2025))
     else:
-        assert isinstance(result, str) and result.startswith("#WMO! menukaart row 1, column " + column) and message in result
+        assert isinstance(result, str) and result.startswith("#WMO! menukaart row 1 (hbh_zin), column " + column) and message in result
 
 
 @pytest.mark.parametrize(("clients", "expected"), [

@@ -111,17 +111,17 @@ def test_cost_unknown_service(menu_range) -> None:  # type: ignore[no-untyped-de
 
 def test_cost_negative_price_names_row_and_column(menu_range) -> None:  # type: ignore[no-untyped-def]
     menu_range[2][menu_range[0].index("prijs")] = -3
-    assert udfs.wmo_cost("hbh_zin", 10, menu_range) == "#WMO! menukaart row 2, column prijs: -3 is negative"
+    assert udfs.wmo_cost("hbh_zin", 10, menu_range) == "#WMO! menukaart row 2 (hbh_pgb), column prijs: -3 is negative"
 
 
 def test_cost_non_numeric_price(menu_range) -> None:  # type: ignore[no-untyped-def]
     menu_range[1][menu_range[0].index("prijs")] = "n.t.b."
-    assert udfs.wmo_cost("hbh_zin", 10, menu_range).startswith("#WMO! menukaart row 1, column prijs: 'n.t.b.' is not a number")
+    assert udfs.wmo_cost("hbh_zin", 10, menu_range).startswith("#WMO! menukaart row 1 (hbh_zin), column prijs: 'n.t.b.' is not a number")
 
 
 def test_cost_share_outside_0_1(menu_range) -> None:  # type: ignore[no-untyped-def]
     menu_range[3][menu_range[0].index("aandeel")] = 1.2
-    assert udfs.wmo_cost("hbh_zin", 10, menu_range) == "#WMO! menukaart row 3, column aandeel: 1.2 is outside 0-1"
+    assert udfs.wmo_cost("hbh_zin", 10, menu_range) == "#WMO! menukaart row 3 (begeleiding_zin), column aandeel: 1.2 is outside 0-1"
 
 
 def test_cost_empty_menu() -> None:

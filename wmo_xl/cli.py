@@ -154,6 +154,9 @@ def backtest(
     if out is not None:
         check_new_output(out, force, data)  # before the work: never onto an input file
     df = read_csvs(data)
+    if not (df["category"] == "totaal").any():
+        raise WmoError(f"no Wmo totaal counts in --data (it holds {', '.join(sorted(set(df['category']))) or 'no rows'}): "
+                       "backtest scores the totaal model; pass a file with wmoclienten in total")
     res = run_backtest(df[df["category"] == "totaal"], origin, horizon)
     typer.echo(f"backtest origin {origin} -> {origin + horizon}: {len(res.predictions)} wijken "
                f"({res.n_unforecastable} with new codes skipped)")
@@ -421,21 +424,19 @@ def retrain(
     from .excel.sheets import OpenpyxlBook
     from .safefiles import check_workbook_writable
 
-    check_workbook_writable(workbook)  # read-only, open in Excel (~$ file), a link or a folder: refused
-    if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WmoError(f"workbook {workbook.name!r} must be an .xlsm or .xlsx with a Data sheet")
+    check_workbook_writable(workbook)  # the one guard of every command that writes a workbook
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True, disable=not sys.stdout.isatty()) as bar:
         task = bar.add_task("wmo_xl: openen", total=None)
-        book = OpenpyxlBook(workbook, progress=lambda m: bar.update(task, description=f"wmo_xl: {m}"))
+        book = OpenpyxlBook(workbook, progress=lambda m: bar.update(task, description=m))  # m carries its 'wmo_xl: '
         result = run_retrain(book, model)
     errors = sum(p.severity == "fout" for p in result.problems)
     typer.echo(f"retrained on {result.rows_used} rows of {', '.join(result.gemeenten)} ({result.years[0]}-{result.years[-1]}); "
                f"{errors} rows rejected, see sheet Controle")
     bt = result.local_backtest
     if bt.get("wape_local") is not None:
-        typer.echo(f"local backtest {bt['year']}: WAPE own model {bt['wape_local']:.4f}, national "
-                   f"{bt['wape_national'] if bt.get('wape_national') is not None else bt.get('note', 'n/a')}")
+        national = f"national {bt['wape_national']:.4f}" if bt.get("wape_national") is not None else bt.get("note", "no national figure")
+        typer.echo(f"local backtest {bt['year']}: WAPE own model {bt['wape_local']:.4f}; {national}")
     typer.echo(f"model written to {result.bundle_path}")
 
 
@@ -443,9 +444,9 @@ def retrain(
 def reset_model(workbook: Path = typer.Argument(..., help="The workbook whose own model to set aside.")) -> None:
     """Back to the national model for this workbook (the local bundle is kept as .inactive)."""
     from .bundle import deactivate_local_bundle
+    from .safefiles import check_workbook_writable
 
-    if not workbook.is_file():
-        raise WmoError(f"workbook {str(workbook)!r} not found: give the path of the .xlsm whose own model to set aside")
+    check_workbook_writable(workbook)  # the same guard as retrain: the buttons restamp the workbook after a reset
     kept = deactivate_local_bundle(workbook)
     if kept is None:
         typer.echo(f"{workbook.name} already uses the national model")

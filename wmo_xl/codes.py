@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .errors import WmoError
+from .inputs import shorten
 
 WIJK_RE = re.compile(r"^WK\d{4}[0-9A-Z]{2}$")
 GEMEENTE_RE = re.compile(r"^GM\d{4}$")
@@ -43,7 +44,7 @@ def check_code(value: object) -> str:
     code = normalize_code(value)
     if not (is_wijk(code) or is_gemeente(code)):
         raise WmoError(
-            f"invalid code {code!r}: expected a wijk code WK + 4-digit gemeente + 2 characters (WK051801, WK0363AA) "
+            f"invalid code {shorten(code)!r}: expected a wijk code WK + 4-digit gemeente + 2 characters (WK051801, WK0363AA) "
             "or a gemeente code GM + 4 digits (GM0518)"
         )
     return code

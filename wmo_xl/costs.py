@@ -24,7 +24,7 @@ from .bundle import get_bundle
 from .codes import check_code, is_gemeente
 from .errors import WmoError
 from .forecast import forecast_table
-from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_cost_year, parse_count, parse_number
+from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_cost_year, parse_count, parse_number, shorten
 from .menukaart import Menu, MenuRow, load_category_shares, load_menu
 
 #: Scenario fields read as a share: '5%' = 0.05.
@@ -150,11 +150,11 @@ def scenario_from_rows(values: Any, source: str = "scenario") -> Scenario:
         if not key:
             raise WmoError(f"{source}: value {describe(r[1])} has no parameter name in the first column")
         if any(not is_blank(c) for c in r[2:]):
-            raise WmoError(f"{source}: field {key!r} has values in more than one column: give one value")
+            raise WmoError(f"{source}: field {shorten(key)!r} has values in more than one column: give one value")
         if key.lower() in ("parameter", "naam parameter") and len(names) == 0 and not fields:
             continue  # a header row
         if key not in Scenario.model_fields:
-            raise WmoError(f"unknown scenario parameter {key!r}: accepted are {', '.join(Scenario.model_fields)}")
+            raise WmoError(f"unknown scenario parameter {shorten(key)!r}: accepted are {', '.join(Scenario.model_fields)}")
         names.append(key)
         no_duplicates(names, f"{source}: parameter")
         if not is_blank(r[1]):
@@ -169,6 +169,8 @@ def _validated_scenario(fields: dict[str, Any], source: str) -> Scenario:
         err = exc.errors()[0]
         loc = ".".join(map(str, err["loc"])) or "?"
         msg = str(err.get("ctx", {}).get("error", err["msg"])).strip()
+        if err["type"] == "extra_forbidden":  # not pydantic's "Extra inputs are not permitted": what is accepted
+            raise WmoError(f"{source}: unknown field {shorten(loc)!r}: accepted are {', '.join(Scenario.model_fields)}") from None
         if err["type"] in ("less_than_equal", "greater_than_equal"):
             bound = err.get("ctx", {})
             msg = f"{describe(err.get('input'))} is {'above' if 'le' in bound else 'below'} {bound.get('le', bound.get('ge'))}"
@@ -305,7 +307,7 @@ def category_clients(
         wanted = [normalize_categorie(c, accepted=shares) for c in categories]
         unknown = [c for c in wanted if c not in shares]
         if unknown:
-            raise WmoError(f"unknown categorie {unknown[0]!r}: accepted are {', '.join(shares)}")
+            raise WmoError(f"unknown categorie {shorten(unknown[0])!r}: accepted are {', '.join(shares)}")
         shares = {c: shares[c] for c in wanted}
     years = list(years)
     code = check_code(gemeente)

@@ -29,6 +29,7 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from .codes import WIJK_RE, gemeente_of
 from .csvfiles import check_counts, numeric_frame, read_table
 from .errors import WmoError
+from .inputs import shorten
 
 #: The tidy table's columns, in order. ``category`` is one of :data:`CATEGORIES`.
 TIDY_COLUMNS: list[str] = [
@@ -137,7 +138,7 @@ def category_of(value: object) -> str:
     key = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     key = key.strip().lower()
     if key not in _CATEGORY_ALIASES:
-        raise WmoError(f"unknown category {value!r}: accepted are {', '.join(CATEGORIES)}")
+        raise WmoError(f"unknown category {shorten(repr(value))}: accepted are {', '.join(CATEGORIES)}")
     return _CATEGORY_ALIASES[key]
 
 

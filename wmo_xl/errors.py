@@ -13,4 +13,12 @@ class WmoError(ValueError):
 
 
 class ModelIntegrityError(WmoError):
-    """A model bundle whose files do not match the SHA-256 in its manifest."""
+    """A model bundle whose files do not match the SHA-256 in its manifest (or is not signed).
+
+    ``reason_nl``: the short Dutch reason a workbook's sheets show when its own model is
+    refused (e.g. "handtekening ontbreekt"); the message itself stays the full English one.
+    """
+
+    def __init__(self, message: str, reason_nl: str = "beschadigd") -> None:
+        super().__init__(message)
+        self.reason_nl = reason_nl

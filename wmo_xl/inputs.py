@@ -50,15 +50,26 @@ _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
+#: Messages echo at most this many characters of a value (a 32,000-character cell is not repeated whole).
+ECHO_CHARS = 60
+
+
+def shorten(text: object, limit: int = ECHO_CHARS) -> str:
+    """Text as a message echoes it: at most ``limit`` characters, a cut marked with '...'."""
+    t = str(text)
+    return t if len(t) <= limit else t[: limit - 3] + "..."
+
+
 def describe(value: object) -> str:
-    """A value as the message shows it: text quoted, numbers plain, TRUE/FALSE as in Excel."""
+    """A value as the message shows it: text quoted (cut to ~60 characters), numbers plain,
+    TRUE/FALSE as in Excel."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, str):
-        return repr(value)
+        return repr(shorten(value))
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return repr(value) if not isinstance(value, (int, float)) else str(value)
+    return shorten(repr(value)) if not isinstance(value, (int, float)) else str(value)
 
 
 def _where(field: str, where: str) -> str:
@@ -241,14 +252,14 @@ def parse_years_spec(spec: str, field: str = "years") -> list[int]:
     if m:
         a, b = (parse_year(x, field) for x in m.groups())
         if b < a:
-            raise WmoError(f"{field} {spec!r}: the range runs backwards; write {b}-{a}")
+            raise WmoError(f"{field} {shorten(spec)!r}: the range runs backwards; write {b}-{a}")
         years = list(range(a, b + 1))
     elif re.fullmatch(r"\d+(\s*[,;]\s*\d+)*", text):
         years = [parse_year(x, field) for x in re.split(r"\s*[,;]\s*", text)]
         if len(set(years)) != len(years):
-            raise WmoError(f"{field} {spec!r} names a year twice")
+            raise WmoError(f"{field} {shorten(spec)!r} names a year twice")
     else:
-        raise WmoError(f"{field} {spec!r} not understood: use a range like 2024-2028 or a list like 2024,2025")
+        raise WmoError(f"{field} {shorten(spec)!r} not understood: use a range like 2024-2028 or a list like 2024,2025")
     check_years_count(years, field)
     return years
 
@@ -358,5 +369,5 @@ def no_duplicates(names: Iterable[object], what: str) -> None:
             continue
         key = str(n).strip().lower()
         if key in seen:
-            raise WmoError(f"{what} {str(n).strip()!r} appears twice: keep one")
+            raise WmoError(f"{what} {shorten(str(n).strip())!r} appears twice: keep one")
         seen.add(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from .csvfiles import read_table
 from .errors import WmoError
-from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_number, parse_share, parse_year
+from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_number, parse_share, parse_year, shorten
 
 Eenheid = Literal["uur", "dagdeel", "etmaal", "maand", "rit", "stuk"]
 
@@ -106,7 +107,7 @@ class Menu(BaseModel):
         for row in self.rows:  # names are unique ignoring case (menu_from_rows checks), so this is certain
             if row.dienst.lower() == key.lower():
                 return row
-        raise WmoError(f"unknown service {key!r}: the menukaart has {', '.join(r.dienst for r in self.rows)}")
+        raise WmoError(f"unknown service {shorten(key)!r}: the menukaart has {', '.join(r.dienst for r in self.rows)}")
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([r.model_dump() for r in self.rows], columns=COLUMNS + OPTIONAL_COLUMNS)
@@ -130,6 +131,39 @@ def _problem(err: dict) -> str:  # type: ignore[type-arg]
     if kind == "literal_error":
         return f"{describe(value)} is not one of {err.get('ctx', {}).get('expected', '')}"
     return f"{describe(value)}: {err['msg']}"
+
+
+@dataclass(frozen=True)
+class TableOrigin:
+    """Where a menukaart's header row is, so an error names the place as the user sees it:
+    a cell on a sheet (``Menukaart!I6 (hbh_zin)``), a line of a file, or a row of a range."""
+
+    sheet: str | None = None  # errors name cells, e.g. Menukaart!I6
+    file: str | None = None  # errors name the file's line and column
+    header_row: int = 1  # sheet row or file line of the header (1-based)
+    first_col: int = 1  # sheet column of the range's first cell (1-based)
+    skip: int = 0  # data rows above the first one passed (a row validated on its own)
+
+    def place(self, source: str, i: int, j: int, column: str, dienst: object) -> str:
+        """Data row ``i`` (1 = under the header), column index ``j`` named ``column``."""
+        r = i + self.skip
+        svc = f" ({shorten(str(dienst).strip(), 40)})" if not is_blank(dienst) else ""
+        if self.sheet:
+            cell = sheet_cell(self.sheet, self.header_row + r, self.first_col - 1 + j)
+            return f"{self.file + ', ' if self.file else ''}{cell}{svc}, {column}"
+        if self.file:
+            return f"{self.file} line {self.header_row + r}{svc}, column {column}"
+        return f"{source} row {r}{svc}, column {column}"
+
+
+def sheet_cell(sheet: str, row: int, col: int) -> str:
+    """A cell as Excel names it: 'Menukaart!I6' (row 1-based, col 0-based from the sheet's column A)."""
+    name, n = "", col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        name = chr(65 + rem) + name
+    quoted = sheet if sheet.replace("_", "").isalnum() else "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{name}{row}"
 
 
 def _is_empty(v: object) -> bool:
@@ -158,8 +192,22 @@ def nothing_below(values: Sequence[Sequence[object]], empty: int, source: str) -
 
 
 def menu_header(row: Sequence[object], *, source: str = "menukaart") -> list[str]:
-    """The header row's column names (lower case), or an error naming lacking or doubled columns."""
+    """The header row's column names (lower case), or an error naming lacking or doubled columns.
+
+    A first row that is no header at all is named as such: one holding values (the header
+    row is missing), or a title above the header (the range must start at the header).
+    """
     header = [str(h).strip().lower() if h is not None else "" for h in row]
+    if "dienst" not in header:
+        filled = [h for h in row if not is_blank(h)]
+        values = [h for h in filled if isinstance(h, (int, float)) or str(h).strip().lower() in ("zin", "pgb", *CATEGORIES)
+                  or any(ch.isdigit() for ch in str(h))]
+        if len(values) >= 2:
+            raise WmoError(f"{source} has no header row: its first row holds values ({', '.join(describe(v) for v in filled[:2])}, ...); "
+                           f"put the header above them: {', '.join(COLUMNS[:3])}, ... ({len(COLUMNS)} columns)")
+        if len(filled) <= 2:
+            raise WmoError(f"{source}: the range's first row must be the header (dienst, omschrijving, ...), not "
+                           f"{describe(filled[0]) if filled else 'an empty row'}: start the range at the header row")
     no_duplicates(header, f"{source}: column")
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -180,12 +228,15 @@ def no_values_without_header(header: Sequence[str], values: Sequence[Sequence[ob
                                "give the column a name from the header row, or clear it")
 
 
-def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart", decimal: str | None = None) -> Menu:
+def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaart", decimal: str | None = None,
+                   origin: TableOrigin | None = None) -> Menu:
     """Validate a header-first 2-D list (an Excel range); rows stop at the first empty row.
 
-    Errors name the data row (1 = first row under the header) and the column. ``decimal``
+    Errors name the place (see :class:`TableOrigin`: a sheet cell, a file line, or the data
+    row with 1 = first row under the header), the service and the column. ``decimal``
     is the decimal mark of the CSV the rows come from (see :func:`wmo_xl.inputs.decimal_mark`).
     """
+    where = origin or TableOrigin()
     if not values or not isinstance(values[0], (list, tuple)):
         raise WmoError(f"{source} is empty: pass the Menukaart range with its header row")
     header = menu_header(values[0], source=source)
@@ -207,10 +258,11 @@ def menu_from_rows(values: Sequence[Sequence[object]], *, source: str = "menukaa
             row = MenuRow.model_validate(record, context={"decimal": decimal})
         except ValidationError as exc:
             err = exc.errors()[0]
-            col = err["loc"][0] if err.get("loc") else "?"
-            raise WmoError(f"{source} row {i}, column {col}: {_problem(err)}") from None
+            col = str(err["loc"][0]) if err.get("loc") else "?"
+            dienst = cells[pos["dienst"]] if "dienst" in pos else None
+            raise WmoError(f"{where.place(source, i, pos.get(col, 0), col, dienst)}: {_problem(err)}") from None
         if row.dienst.lower() in seen:
-            raise WmoError(f"{source} row {i}, column dienst: {row.dienst!r} appears twice")
+            raise WmoError(f"{where.place(source, i, pos['dienst'], 'dienst', None)}: {shorten(row.dienst)!r} appears twice")
         seen.add(row.dienst.lower())
         rows.append(row)
     if not rows:
@@ -232,21 +284,25 @@ def load_menu(path: str | Path | None = None) -> Menu:
     if not p.exists():
         raise WmoError(f"menukaart file {str(p)!r} not found: pass a .csv or .xlsx with columns {', '.join(COLUMNS)}")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return menu_from_frame(_table_from_sheet(_read_sheet(p)), source=p.name)
+        sheet, raw = _read_sheet(p)
+        body, header_row = _table_from_sheet(raw)
+        body = body.astype(object).where(body.notna(), None)
+        return menu_from_rows([list(body.columns)] + body.values.tolist(), source=p.name,
+                              origin=TableOrigin(sheet=sheet, file=p.name, header_row=header_row))
     if p.suffix.lower() in (".csv", ".txt"):
         table = read_table(p, "menukaart file")
-        return menu_from_rows([table.header, *table.rows], source=p.name, decimal=table.decimal)
+        return menu_from_rows([table.header, *table.rows], source=p.name, decimal=table.decimal, origin=TableOrigin(file=p.name))
     raise WmoError(f"menukaart file {p.name!r} must be .csv or .xlsx")
 
 
-def _read_sheet(p: Path) -> pd.DataFrame:
-    """The Menukaart sheet (or the first) of a workbook, raw; a damaged file is a WmoError."""
+def _read_sheet(p: Path) -> tuple[str, pd.DataFrame]:
+    """The Menukaart sheet (or the first) of a workbook, raw, and its name; a damaged file is a WmoError."""
     if not p.is_file():
         raise WmoError(f"menukaart file {str(p)!r} is a folder: pass a .csv or .xlsx file")
     try:
         xl = pd.ExcelFile(p)
         sheet = "Menukaart" if "Menukaart" in xl.sheet_names else xl.sheet_names[0]
-        return pd.read_excel(xl, sheet_name=sheet, header=None)
+        return str(sheet), pd.read_excel(xl, sheet_name=sheet, header=None)
     except WmoError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, ... from a damaged or renamed file
@@ -254,13 +310,14 @@ def _read_sheet(p: Path) -> pd.DataFrame:
                        "save it again from Excel as .xlsx, or as CSV") from None
 
 
-def _table_from_sheet(raw: pd.DataFrame) -> pd.DataFrame:
-    """Find the header row (first cell 'dienst') in a sheet that may have a title above it."""
+def _table_from_sheet(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Find the header row (first cell 'dienst') in a sheet that may have a title above it;
+    the table and the header's sheet row (1-based: pandas keeps the sheet's leading rows)."""
     for i in range(min(len(raw), 30)):
         if str(raw.iat[i, 0]).strip().lower() == "dienst":
             body = raw.iloc[i + 1:].reset_index(drop=True)
             body.columns = ["" if pd.isna(c) else str(c).strip().lower() for c in raw.iloc[i]]
-            return body
+            return body, i + 1
     raise WmoError("no header row starting with 'dienst' found in the menukaart sheet")
 
 
@@ -300,7 +357,7 @@ def _read_shares(path: str | Path | None) -> dict[str, float]:
         where = f"{name} line {i}"
         cat = normalize_categorie(r[ci], "categorie", where, accepted=CATEGORIES)
         if cat in shares:
-            raise WmoError(f"{where}: categorie {cat!r} appears twice")
+            raise WmoError(f"{where}: categorie {shorten(cat)!r} appears twice")
         shares[cat] = parse_share(r[vi], "aandeel_van_totaal", where) if decimal is None else parse_number(
             r[vi], "aandeel_van_totaal", where, lo=0, hi=1, percent=True, decimal=decimal)
     if not shares:

@@ -67,6 +67,22 @@ def _cross_section_model(random_state: int) -> HistGradientBoostingRegressor:
     )
 
 
+def _check_learnable(past: pd.DataFrame, Xf: pd.DataFrame, origin: int) -> None:
+    """The cross-section model needs, at each origin, wijken with a count, inhabitants and
+    every KWB feature somewhere: otherwise say which years there are and what they lack
+    (instead of scikit-learn's "window shape cannot be larger than input array shape")."""
+    empty = [c for c in Xf.columns if Xf[c].notna().sum() == 0]
+    if len(Xf) and not empty:
+        return
+    counted = sorted(int(y) for y in past.loc[past["clients"].notna(), "year"].unique())
+    with_kwb = sorted(int(y) for y in past.loc[past["inhabitants"].notna() & (past["inhabitants"] > 0), "year"].unique())
+    lack = ("no wijk has both a client count and inhabitants" if not len(Xf)
+            else f"{', '.join(empty[:4])}{' ...' if len(empty) > 4 else ''} ha{'s' if len(empty) == 1 else 've'} no value in any wijk")
+    raise WmoError(f"cannot learn from the years up to {origin}: {lack}. Needed: at least 1 year up to {origin} with client "
+                   f"counts and KWB figures (inhabitants, age groups, ...); present: years with counts "
+                   f"{', '.join(map(str, counted)) or 'none'}, with inhabitants {', '.join(map(str, with_kwb)) or 'none'}")
+
+
 @dataclass
 class OriginState:
     """Per-wijk quantities at one origin year (index = wijk)."""
@@ -137,6 +153,7 @@ class WmoForecaster(BaseEstimator):
         if (fit_rows["year"] == origin).sum() >= 100:
             fit_rows = fit_rows[fit_rows["year"] == origin]
         Xf = demographic_features(fit_rows)
+        _check_learnable(past, Xf, origin)
         rate = (fit_rows["clients"] / fit_rows["inhabitants"]).clip(upper=1.0)
         weight = fit_rows["inhabitants"]
         model = _cross_section_model(self.random_state).fit(Xf, rate, sample_weight=weight)

@@ -22,14 +22,34 @@ def model_label(manifest: dict[str, Any]) -> str:
     return "eigen model (hertraind)"
 
 
-def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]]:
+def bundle_status(bundle: Bundle) -> str:
+    """Which model a loaded bundle is, for a model line: own (and its folder) or national."""
+    from .bundle import NATIONAL, national_bundle_path
+
+    if bundle.kind == "local":
+        return f"eigen model ({bundle.path.name})"
+    try:
+        bundled = bundle.path.resolve() == national_bundle_path().resolve()
+    except OSError:
+        bundled = False
+    return NATIONAL if bundled else f"{NATIONAL} ({bundle.path.name})"
+
+
+def model_line(status: str) -> str:
+    """The line that heads every block of figures: which model, and why (Dutch)."""
+    return f"Model: {status}"
+
+
+def model_info_rows(bundle: Bundle, status: str | None = None, detail: str = "") -> list[list[Any]]:
     """Two-column table: label, value. ``status``: which model a workbook uses and why
-    (:func:`wmo_xl.bundle.which_model`), e.g. that its own model was refused."""
+    (:func:`wmo_xl.bundle.which_model`), e.g. that its own model was refused; ``detail``:
+    the technical reason of that refusal (file and folder)."""
     m = bundle.manifest
     years = m.get("training_years", {}).get("totaal", [])
     kind = status or model_label(m)
     rows: list[list[Any]] = [
         ["Actief model", kind],
+        *([["Details (technisch)", detail[:250]]] if detail else []),
         ["Versie wmo_xl", m.get("wmo_xl_version", "")],
         ["Gemaakt op", m.get("created", "")],
         ["Trainingsjaren", f"{years[0]}-{years[-1]}" if years else ""],
@@ -41,8 +61,10 @@ def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]
         rows.append(["Gemeente(n)", ", ".join(m.get("gemeenten", []))])
         local = m.get("local_backtest") or {}
         if local:
-            rows.append([f"Lokale backtest {local.get('year')} WAPE eigen model", local.get("wape_local")])
-            rows.append([f"Lokale backtest {local.get('year')} WAPE landelijk model", local.get("wape_national")])
+            note = local.get("note_nl", "")  # why a figure is missing, in words (older bundles: none)
+            rows.append([f"Lokale backtest {local.get('year')} WAPE eigen model", local.get("wape_local", note)])
+            nat = local.get("wape_national")
+            rows.append([f"Lokale backtest {local.get('year')} WAPE landelijk model", nat if nat is not None else note])
     for b in m.get("backtests", []):
         rows.append([f"Backtest {b['origin']}->{b['origin'] + b['horizon']} WAPE (persistentie)",
                      f"{b['wape']['model']:.3f} ({b['wape']['persistence']:.3f})"])

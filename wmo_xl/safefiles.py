@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from .errors import WmoError
@@ -87,49 +89,111 @@ def backup_name(path: Path) -> Path:
 
 
 def owner_files(workbook: str | Path) -> list[Path]:
-    """Lock files Excel (``~$name``) and LibreOffice (``.~lock.name#``) keep beside an open workbook."""
+    """Lock files Excel (``~$name``; long names lose two characters) and LibreOffice
+    (``.~lock.name#``) keep beside an open workbook."""
     wb = Path(workbook)
     names = {f"~${wb.name}", f"~${wb.name[2:]}", f".~lock.{wb.name}#"}
     return [wb.with_name(n) for n in sorted(names) if wb.with_name(n).exists()]
 
 
+#: What a workbook may be called: the template is an .xlsm, the export an .xlsx.
+WORKBOOK_SUFFIXES = (".xlsm", ".xlsx")
+
+
+def folder_writable(folder: Path) -> bool:
+    """Can a file be created in ``folder``? Tried, not guessed (root passes ``os.access``
+    on a read-only folder, and /proc-like folders refuse every new file)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".wmo_xl-probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
+
+
+def _refuse_open_or_read_only(wb: Path) -> None:
+    """The part of the guard every workbook write shares: nobody has it open, it is writable."""
+    owners = owner_files(wb)
+    if owners:
+        raise WmoError(f"workbook {wb.name!r} is open in Excel or LibreOffice ({owners[0].name} exists): "
+                       "close it first (nothing was changed)")
+    if not os.access(wb, os.W_OK) or not (wb.stat().st_mode & 0o200):
+        raise WmoError(f"workbook {wb.name!r} is read-only: nothing was changed (make it writable or work on a copy)")
+
+
+def _refuse_read_only_folder(wb: Path) -> None:
+    folder = wb.parent if str(wb.parent) else Path(".")
+    if not folder_writable(folder):
+        raise WmoError(f"the folder of {wb.name!r} ({str(folder)!r}) is read-only: the workbook cannot be saved safely there "
+                       "(nothing was changed)")
+
+
 def check_workbook_writable(workbook: str | Path) -> Path:
-    """A workbook the project may rewrite in place: a real, writable file nobody has open."""
+    """The one guard before a command changes an existing workbook or what lies beside it.
+
+    Used by ``setup-excel``, ``retrain`` and ``reset-model``. Refused, each with the
+    same one-line message everywhere: a link, a missing path, a folder, another file type,
+    a workbook open in Excel or LibreOffice (their lock files), a read-only file or folder,
+    and a file that is not a workbook (not a zip).
+    """
     wb = Path(workbook)
     refuse_link(wb, "workbook")
     if not wb.exists():
         raise WmoError(f"workbook {str(wb)!r} not found: give the path of your .xlsm")
     if not wb.is_file():
         raise WmoError(f"workbook {str(wb)!r} is a folder: give the path of your .xlsm")
-    if not os.access(wb, os.W_OK) or not (wb.stat().st_mode & 0o200):
-        raise WmoError(f"workbook {wb.name!r} is read-only: nothing was changed (make it writable or work on a copy)")
-    if not os.access(wb.parent, os.W_OK):
-        raise WmoError(f"the folder of {wb.name!r} is read-only: the workbook cannot be saved safely there")
-    owners = owner_files(wb)
-    if owners:
-        raise WmoError(f"workbook {wb.name!r} is open in Excel or LibreOffice ({owners[0].name} exists): "
-                       "close it first (nothing was changed)")
+    if wb.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WmoError(f"workbook {wb.name!r} must be an .xlsm or .xlsx workbook")
+    _refuse_open_or_read_only(wb)
+    _refuse_read_only_folder(wb)
+    if not zipfile.is_zipfile(wb):
+        raise WmoError(f"workbook {wb.name!r} is not an Excel workbook (not a zip file: damaged, or another file renamed): "
+                       "nothing was changed")
     return wb
 
 
-def check_new_workbook(out: str | Path, force: bool) -> Path | None:
-    """Where a new workbook may be written; with ``force`` an existing one is backed up first.
+def check_workbook_target(out: str | Path, force: bool, suffix: str, option: str = "--out", make_folder: bool = False) -> Path | None:
+    """The same guard before a command writes a workbook anew (``build-workbook``, ``export-workbook``).
 
-    Returns the backup path (or None). Refused: a folder, a link, an open or read-only file,
-    and an existing file without ``force``.
+    Checked before any work is done, naming the user's path: a link, a folder, the wrong
+    extension, a missing or read-only folder; an existing file only with ``force``, and then
+    never one that is open or read-only. Returns the path of a file that will be replaced
+    (the caller keeps a backup), or None for a new file.
     """
     p = Path(out)
-    refuse_link(p, "workbook")
+    refuse_link(p, option)
     if p.is_dir():
-        raise WmoError(f"--out {str(p)!r} is a folder: give a file name like {str(p / 'wmo_xl.xlsm')!r}")
-    if p.suffix.lower() != ".xlsm":
-        raise WmoError(f"--out {str(p)!r} must end in .xlsm (the workbook has macros)")
+        raise WmoError(f"{option} {str(p)!r} is a folder: give a file name like {str(p / ('wmo_xl' + suffix))!r}")
+    if p.suffix.lower() != suffix:
+        raise WmoError(f"{option} {str(p)!r} must end in {suffix}"
+                       + (" (the workbook has macros)" if suffix == ".xlsm" else " (the export has no macros)"))
+    folder = p.parent if str(p.parent) else Path(".")
+    if make_folder:  # the command creates missing folders: the first one that exists must take them
+        while not folder.exists() and folder.parent != folder:
+            folder = folder.parent
+    if not folder.is_dir():
+        raise WmoError(f"{option} {str(p)!r}: the folder {str(folder)!r} does not exist")
     if not p.exists():
+        if not folder_writable(folder):
+            raise WmoError(f"{option} {str(p)!r}: the folder {str(folder)!r} is read-only (nothing was written)")
         return None
     if not force:
-        raise WmoError(f"{str(p)!r} exists: it may hold your own figures. Give another --out, or --force to replace it "
-                       "(a backup is kept)")
-    check_workbook_writable(p)
+        raise WmoError(f"{option} {str(p)!r} exists: it may hold your own figures. Give another {option}, or --force to "
+                       "replace it (a backup is kept)")
+    _refuse_open_or_read_only(p)
+    _refuse_read_only_folder(p)
+    return p
+
+
+def check_new_workbook(out: str | Path, force: bool) -> Path | None:
+    """Where a new template may be written; with ``force`` an existing one is backed up first.
+
+    Returns the backup path (or None). See :func:`check_workbook_target`.
+    """
+    p = check_workbook_target(out, force, ".xlsm", make_folder=True)
+    if p is None:
+        return None
     backup = backup_name(p)
     shutil.copy2(p, backup)
     return backup

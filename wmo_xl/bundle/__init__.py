@@ -12,6 +12,7 @@ from .choice import (
     deactivate_local_bundle,
     forget_workbook_choices,
     local_bundle_path,
+    refused,
     model_for_workbook,
     set_workbook_model,
     which_model,
@@ -25,6 +26,7 @@ from .format import (
     WIJKNAMEN_FILE,
     Bundle,
     Manifest,
+    interrupted_write,
     load_bundle,
     trust_bundle,
     write_bundle,
@@ -34,6 +36,6 @@ from .trust import SIGNATURE_FILE
 __all__ = [
     "BUNDLE_FORMAT", "CARD_FILE", "FORECAST_FILE", "LEGACY_FILE", "MANIFEST_FILE", "NATIONAL", "WIJKNAMEN_FILE", "SIGNATURE_FILE",
     "Bundle", "Manifest", "ModelChoice", "active_model_path", "clear_cache", "deactivate_local_bundle",
-    "demand_signature", "forget_workbook_choices", "get_bundle", "load_bundle", "local_bundle_path", "model_for_workbook",
-    "national_bundle_path", "set_active_model", "set_workbook_model", "trust_bundle", "which_model", "write_bundle",
+    "demand_signature", "forget_workbook_choices", "get_bundle", "interrupted_write", "load_bundle", "local_bundle_path", "model_for_workbook",
+    "national_bundle_path", "refused", "set_active_model", "set_workbook_model", "trust_bundle", "which_model", "write_bundle",
 ]

@@ -11,7 +11,7 @@ import threading
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ModelIntegrityError
+from ..errors import ModelIntegrityError, WmoError
 from .format import MANIFEST_FILE, Bundle, load_bundle
 
 _cache: dict[str, Bundle] = {}
@@ -64,16 +64,31 @@ def clear_cache(path: str | Path | None = None) -> None:
 
 
 def get_bundle(path: str | Path | None = None, *, require_signature: bool = False) -> Bundle:
-    """The bundle at ``path`` (None: the active one), loaded and verified once per process."""
+    """The bundle at ``path`` (None: the active one), loaded and verified once per process.
+
+    A folder named explicitly that is gone since it was loaded is an error, never an answer
+    from memory (one ``stat``; a workbook's own model, chosen once per process by
+    :func:`wmo_xl.bundle.which_model`, is exempt so the Excel functions do no file I/O).
+    When the active model comes from ``WMO_XL_MODEL`` and cannot be read, the message says so.
+    """
     p = Path(path).resolve() if path is not None else active_model_path()
     key = str(p)
     signed = require_signature or key in _signed_only
     bundle = _cache.get(key)
+    if bundle is not None and path is not None and key not in _signed_only and not (bundle.path / MANIFEST_FILE).is_file():
+        clear_cache(p)
+        bundle = None
     if bundle is None or (signed and not bundle.signed):
         with _lock:
             bundle = _cache.get(key)
             if bundle is None or (signed and not bundle.signed):
-                bundle = load_bundle(p, require_signature=signed)
+                try:
+                    bundle = load_bundle(p, require_signature=signed)
+                except WmoError as exc:
+                    if path is None and _active is None and os.environ.get("WMO_XL_MODEL"):
+                        raise type(exc)(f"{exc} (this model folder is set by the environment variable WMO_XL_MODEL: "
+                                        "correct or remove it)") from None
+                    raise
                 _cache[key] = bundle
     if signed and not bundle.signed:  # pragma: no cover - load_bundle raised already
         raise ModelIntegrityError(f"model in {key!r} is not signed")

@@ -11,18 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import WmoError
+from ..errors import ModelIntegrityError, WmoError
 from .cache import clear_cache, demand_signature, get_bundle
+from .format import interrupted_write
 
 NATIONAL = "landelijk model"
 
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The bundle a workbook uses (None: the active national model) and a short status for Excel."""
+    """The bundle a workbook uses (None: the active national model) and a short status for Excel.
+
+    ``status`` is Dutch and short (it heads every block of figures: "landelijk model (eigen
+    model geweigerd: handtekening ontbreekt)"); ``detail`` is the full technical reason of a
+    refusal (file and folder), for the Model sheet.
+    """
 
     path: Path | None
     status: str
+    detail: str = ""
+
+
+def refused(reason_nl: str, detail: str = "") -> ModelChoice:
+    """The national model answers because the workbook's own model was refused or not looked up."""
+    return ModelChoice(None, f"{NATIONAL} (eigen model geweigerd: {reason_nl})", detail)
 
 
 _choices: dict[str, ModelChoice] = {}
@@ -74,22 +86,31 @@ def which_model(workbook_fullname: str | None) -> ModelChoice:
 
 
 def _choose(workbook: str) -> ModelChoice:
+    """The workbook's own model, or the national one with the reason.
+
+    ``<stem>_wmo_model.previous`` stands in only for a write that died between its two
+    renames (:func:`wmo_xl.bundle.format.interrupted_write`); a folder the user retired
+    (``reset-model``: ``.inactive``; or removed) is never picked, whatever ``.previous`` holds.
+    """
     local = local_bundle_path(workbook)
-    previous = local.with_name(local.name + ".previous")
-    if not local.exists() and not local.is_symlink() and not previous.exists():
+    if not local.exists() and not local.is_symlink() and not interrupted_write(local):
         return ModelChoice(None, NATIONAL)
     try:
-        for candidate in (local, previous):
-            if candidate.is_symlink():
-                raise WmoError(f"{candidate.name} is a link; links are not followed")
+        if local.is_symlink():
+            return refused("de modelmap is een link (links worden niet gevolgd)", f"{local.name} is a link; links are not followed")
         p = local.absolute()
         demand_signature(p)
         bundle = get_bundle(p, require_signature=True)
         made_for = bundle.manifest.get("workbook")
         if made_for is not None and Path(str(made_for)).stem.casefold() != Path(workbook).stem.casefold():
-            raise WmoError(f"made for workbook {made_for!r}, not this one")
-    except (WmoError, OSError) as exc:
-        return ModelChoice(None, f"{NATIONAL}: eigen model naast de werkmap geweigerd: {exc}")
+            return refused(f"gemaakt voor werkmap {str(made_for)[:60]}", f"made for workbook {made_for!r}, not this one")
+    except ModelIntegrityError as exc:
+        return refused(exc.reason_nl, str(exc))
+    except WmoError as exc:
+        reason = "oud modelformaat; hertrain" if "old model format" in str(exc) else "onleesbaar"
+        return refused(reason, str(exc))
+    except OSError as exc:
+        return refused("onleesbaar", str(exc))
     return _own(p)
 
 
@@ -99,12 +120,18 @@ def model_for_workbook(workbook: str | Path | None) -> Path | None:
 
 
 def deactivate_local_bundle(workbook: str | Path) -> Path | None:
-    """Back to the national model for a workbook: its bundle is renamed ``.inactive`` (``.inactive-2``, ...), never deleted."""
-    from ..safefiles import set_aside
+    """Back to the national model for a workbook: its bundle is renamed ``.inactive`` (``.inactive-2``, ...), never deleted.
+
+    Its ``.previous`` (left by a second retrain) is set aside as ``.previous.inactive`` too.
+    """
+    from ..safefiles import is_project_bundle, set_aside
 
     local = local_bundle_path(workbook)
+    previous = local.with_name(local.name + ".previous")
     set_workbook_model(workbook, None)
     kept = set_aside(local, ".inactive")  # numbered: every model set aside is kept; links and foreign folders refused
     if kept is not None:
         clear_cache(local)
-    return kept
+    # the one before the last is retired too: it is never a way back to the own model
+    older = set_aside(previous, ".inactive") if previous.exists() and is_project_bundle(previous) else None
+    return kept or older

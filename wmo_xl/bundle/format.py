@@ -12,7 +12,10 @@ bytes and the same bytes are parsed, so a swap between check and use is not poss
 Manifest file names must be plain names inside the bundle (no ``..``, no path, no symlink).
 
 Writing builds the bundle in a temporary directory beside the target and swaps it in with
-``os.replace``; the previous version is kept as ``<name>.previous``.
+``os.replace``; the previous version is kept as ``<name>.previous``. That copy is a
+crash-recovery fallback only: it is read in place of ``<name>`` only while the write that
+died between its two renames left its finished temp folder behind
+(:func:`interrupted_write`), never when ``<name>`` was set aside or removed on purpose.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import ModelIntegrityError, WmoError
 from ..fitted import FittedForecast
-from .trust import SIGNATURE_FILE, sign, signature_problem
+from .trust import SIGNATURE_FILE, sign, signature_check
 
 FORECAST_FILE = "forecast.npz"
 MANIFEST_FILE = "manifest.json"
@@ -125,7 +128,7 @@ def _read_plain(folder: Path, name: str) -> bytes | None:
 
 
 def _old_format_error(path: Path) -> WmoError:
-    return WmoError(f"old model format in {str(path)!r} (a joblib pickle, not loaded): retrain with 'wmo-xl train' "
+    return WmoError(f"old model format in {str(path)!r} ({LEGACY_FILE}, a joblib pickle, not loaded): retrain with 'wmo-xl train' "
                     "or the Retrain button, or update wmo_xl")
 
 
@@ -140,7 +143,7 @@ def _parse_manifest(path: Path, raw: bytes) -> tuple[dict[str, Any], Manifest]:
     if data.get("format") == 1 or (isinstance(files, dict) and LEGACY_FILE in files):
         raise _old_format_error(path)
     if isinstance(data.get("format"), int) and data["format"] > BUNDLE_FORMAT:
-        raise WmoError(f"model in {str(path)!r} has format {data['format']}, newer than this wmo_xl reads ({BUNDLE_FORMAT}): update wmo_xl")
+        raise WmoError(f"{MANIFEST_FILE} in {str(path)!r} has format {data['format']}, newer than this wmo_xl reads ({BUNDLE_FORMAT}): update wmo_xl")
     try:
         return data, Manifest.model_validate(data)
     except ValidationError as exc:
@@ -177,17 +180,19 @@ def load_bundle(path: str | Path, *, require_signature: bool = False) -> Bundle:
     (for bundles found beside a workbook).
     """
     p = Path(path)
-    fallback = p.with_name(p.name + ".previous")
-    if not (p / MANIFEST_FILE).exists() and (fallback / MANIFEST_FILE).exists():
-        p = fallback  # a write was interrupted between its two renames: use the kept one
+    if not p.exists() and not p.is_symlink() and interrupted_write(p):
+        p = p.with_name(p.name + ".previous")  # a write died between its two renames: use the kept one
     raw = _read_plain(p, MANIFEST_FILE) if p.is_dir() else None
     if raw is None:
         if p.is_dir() and (p / LEGACY_FILE).exists():
             raise _old_format_error(p)
+        if not p.exists():
+            raise WmoError(f"no model bundle at {str(path)!r}: the folder does not exist (run 'wmo-xl train' or give another --model)")
         raise WmoError(f"no model bundle at {str(path)!r}: expected a directory with {MANIFEST_FILE} (run 'wmo-xl train')")
-    problem = signature_problem(raw, _read_plain(p, SIGNATURE_FILE))
-    if require_signature and problem is not None:
-        raise ModelIntegrityError(f"model in {str(p)!r} not trusted: {problem}")
+    found = signature_check(raw, _read_plain(p, SIGNATURE_FILE))
+    problem = None if found is None else found[0]
+    if require_signature and found is not None:
+        raise ModelIntegrityError(f"model in {str(p)!r} not trusted: {found[0]}", reason_nl=found[1])
     data, manifest = _parse_manifest(p, raw)
     contents: dict[str, bytes] = {}
     for name, digest in manifest.files.items():
@@ -203,6 +208,24 @@ def load_bundle(path: str | Path, *, require_signature: bool = False) -> Bundle:
     models, gemeentenamen = _parse_arrays(p, contents[FORECAST_FILE], manifest.categories)
     wijknamen = _parse_names(p, contents.get(WIJKNAMEN_FILE))
     return Bundle(path=p, manifest=data, models=models, gemeentenamen=gemeentenamen, wijknamen=wijknamen, signed=problem is None)
+
+
+def interrupted_write(path: str | Path) -> bool:
+    """A bundle write to ``path`` died between its two renames: ``path`` is gone, its old
+    version sits in ``<path>.previous`` and the finished new one in the temp folder beside it.
+
+    Only then is ``.previous`` a stand-in for ``path``. A folder set aside by ``reset-model``
+    or removed by the user leaves no such temp folder, so its ``.previous`` is never used.
+    """
+    p = Path(path)
+    previous = p.with_name(p.name + ".previous")
+    if p.exists() or p.is_symlink() or not (previous / MANIFEST_FILE).is_file():
+        return False
+    try:
+        temps = list(p.parent.glob(f".{p.name}.tmp-*"))
+    except OSError:
+        return False
+    return any(t.is_dir() and not t.is_symlink() and (t / MANIFEST_FILE).is_file() for t in temps)
 
 
 def _parse_names(path: Path, raw: bytes | None) -> dict[str, str]:
@@ -257,6 +280,7 @@ def write_bundle(
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    previous, moved = out.with_name(out.name + ".previous"), False
     try:
         tmp.chmod(0o755)
         data = bundle_arrays(models, gemeentenamen or {})
@@ -289,10 +313,13 @@ def write_bundle(
                 shutil.rmtree(previous)
             if any(out.iterdir()):
                 os.replace(out, previous)
+                moved = True
             else:
                 out.rmdir()  # an empty folder the user made for the model
         os.replace(tmp, out)
     except BaseException:
+        if moved and not out.exists() and previous.exists():
+            os.replace(previous, out)  # the swap failed: the old bundle back under its own name
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     clear_cache(out)

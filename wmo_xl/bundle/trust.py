@@ -58,12 +58,21 @@ def sign(manifest_bytes: bytes) -> str:
 
 def signature_problem(manifest_bytes: bytes, signature: bytes | None) -> str | None:
     """Why a signature does not vouch for these manifest bytes (None: it does)."""
+    found = signature_check(manifest_bytes, signature)
+    return None if found is None else found[0]
+
+
+def signature_check(manifest_bytes: bytes, signature: bytes | None) -> tuple[str, str] | None:
+    """Why a signature does not vouch for these manifest bytes, in English and as a short
+    Dutch reason for the sheets (None: it does)."""
     if signature is None:
-        return f"not signed ({SIGNATURE_FILE} missing): not retrained by this user on this PC"
+        return (f"not signed ({SIGNATURE_FILE} missing): not retrained by this user on this PC", "handtekening ontbreekt")
     key = user_key()
     if key is None:
-        return f"no signing key on this PC ({key_dir() / KEY_FILE}): retrain here to use an own model"
+        return (f"no signing key on this PC ({key_dir() / KEY_FILE}): retrain here to use an own model",
+                "geen sleutel op deze pc; hertrain hier")
     expected = hmac.new(key, manifest_bytes, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.strip()):
-        return "signature does not match (made by another user or PC, or changed since): retrain here to use it"
+        return ("signature does not match (made by another user or PC, or changed since): retrain here to use it",
+                "handtekening klopt niet (andere gebruiker of pc, of gewijzigd)")
     return None

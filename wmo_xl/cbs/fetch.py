@@ -61,8 +61,34 @@ def cbs_endpoint(url: str) -> Iterator[str]:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
+    """The cause of a network error, whole and short: the innermost reason (urllib3's
+    ``MaxRetryError.reason``, the exception chain), without object addresses or retry
+    boilerplate, cut at a word boundary, never mid-word ("(Caused by N")."""
+    return cause_text(exc)
+
+
+def cause_text(exc: BaseException, limit: int = 160) -> str:
+    """See :func:`_short`."""
+    inner, seen = exc, set()
+    while id(inner) not in seen:
+        seen.add(id(inner))
+        nxt = getattr(inner, "reason", None)
+        if not isinstance(nxt, BaseException) and inner.args and isinstance(inner.args[0], BaseException):
+            nxt = inner.args[0]
+        if not isinstance(nxt, BaseException):
+            nxt = inner.__cause__
+        if not isinstance(nxt, BaseException):
+            break
+        inner = nxt
+    text = str(inner).splitlines()[0].strip() if str(inner).strip() else type(inner).__name__
+    text = re.sub(r"^\w*Connection(?:Pool)?\([^)]*\):\s*", "", text)  # "HTTPConnection(host=..., port=1): "
+    text = re.sub(r"<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*", "", text)
+    host = re.search(r"host='([^']+)'", str(exc))
+    if host and host.group(1) not in text:
+        text = f"{host.group(1)}: {text}"
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:(") + " ..."
+    return text
 
 
 def table_list(url: str) -> list[dict[str, Any]]:

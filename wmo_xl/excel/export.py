@@ -27,9 +27,9 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .. import horizon
 from ..errors import WmoError
-from ..modelinfo import model_label
-from ..safefiles import check_workbook_writable, refuse_link
+from ..safefiles import check_workbook_target
 from ..menukaart import MenuRow, load_menu
+from ..modelinfo import model_label, model_line
 from . import export_layout as L
 from . import export_names as N
 from .export_budget import MENU_COLUMNS, MENU_HEADER_ROW, write_budget
@@ -41,7 +41,7 @@ INPUT_COLUMNS = {"aandeel": "input_pct0", "verzilveringsgraad": "input_pct0", "e
 
 def export_workbook(
     gemeenten: list[str], out: str | Path, *, model: str | Path | None = None, years: list[int] | None = None,
-    force: bool = False,
+    force: bool = False, model_status: str | None = None,
 ) -> Path:
     """Write the workbook for ``gemeenten`` atomically; refuse to replace ``out`` unless ``force``.
 
@@ -50,19 +50,12 @@ def export_workbook(
     from .export_data import default_years
 
     out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise WmoError(f"output {out.name!r} must end in .xlsx (the export has no macros)")
-    refuse_link(out, "output")
-    if out.is_dir():
-        raise WmoError(f"output {str(out)!r} is a folder: give a file name ending in .xlsx")
-    if out.exists() and not force:
-        raise WmoError(f"{out} exists: pass --force to replace it (a backup copy is kept)")
-    if out.exists():
-        check_workbook_writable(out)  # never replace a read-only workbook or one open in Excel
-    if not out.parent.is_dir():
-        raise WmoError(f"folder {str(out.parent)!r} does not exist")
-    data = gather(gemeenten, years if years is not None else default_years(model), model)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
+    check_workbook_target(out, force, ".xlsx")  # before any work, naming the user's path (the guard every command uses)
+    data = gather(gemeenten, years if years is not None else default_years(model), model, model_status)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
+    except OSError as exc:  # the folder changed since the check: name the user's file, not a temp name
+        raise WmoError(f"--out {str(out)!r} cannot be written: {exc.strerror or exc}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -72,6 +65,9 @@ def export_workbook(
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             shutil.copy2(out, out.with_name(f"{out.stem}.backup-{stamp}{out.suffix}"))
         os.replace(tmp, out)
+    except OSError as exc:  # full disk, a file that went read-only meanwhile: the user's path, never the temp name
+        tmp.unlink(missing_ok=True)
+        raise WmoError(f"--out {str(out)!r} could not be written: {exc.strerror or exc} (nothing was changed)") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -118,6 +114,7 @@ def _table(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     ws.write_string(1, 0, f"Grijs = CBS-waarneming (t/m {data.last_observed}); '.' = geen waarde (CBS-geheimhouding, "
                     "of een jaar voor de eerste gegevens van de categorie). De functies WMO_FORECAST en WMO_RANGE lezen deze tabel.",
                     st["note"])
+    ws.write_string(2, 0, model_line(data.model_status), st["note"])
     ws.write_row(4, 0, ["sleutel", "gemeente", "categorie", "code", "niveau"], st["head"])
     for title, c0 in zip(["Clienten", "Ondergrens (80%)", "Bovengrens (80%)"], starts):
         ws.write_string(2, c0, title, st["h2"])
@@ -149,6 +146,7 @@ def _shares(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     ws.write_string(1, 0, "Clienten van een categorie = prognose totaal x aandeel. Heeft het model de CBS-categorie (hbh; ondersteuning_thuis voor "
                     "begeleiding en dagbesteding; hulpmiddelen voor hulpmiddelen, vervoer en wonen), dan komt het aandeel uit die prognose / totaal; "
                     "anders het landelijke aandeel (wmo_xl/data/categorie_aandelen.csv; docs/costs.md).", st["note"])
+    ws.write_string(2, 0, model_line(data.model_status), st["note"])
     ws.write_row(3, 0, ["sleutel", "gemeente", "categorie"], st["head"])
     for j, y in enumerate(data.years):
         ws.write_number(3, 3 + j, y, st["head_num"])
@@ -179,7 +177,7 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
     train = m.get("training_years", {})
     kind = model_label(m)
     rows: list[tuple[str, Any, str]] = [
-        ("Model", f"{kind}: {data.model_name}", ""),
+        ("Model", f"{kind}: {data.model_name}", data.model_status),
         ("Trainingsjaren", "; ".join(f"{c} {v[0]}-{v[-1]}" for c, v in train.items() if v), "jaren met CBS-cijfers waarop het model is geschat"),
         ("Laatste waarneming", data.last_observed, "laatste jaar met CBS-cijfers; latere jaren zijn prognoses"),
         ("Prognose tot en met", horizon.reach(data.last_observed, data.max_horizon),
@@ -272,6 +270,7 @@ def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str
     ws.set_column(1, 1, 30)
     ws.set_column(2, 2 + n, 11)
     ws.write_string(1, 1, "Wmo-clienten per wijk: waarneming en prognose (bij ongewijzigd beleid)", st["title"])
+    ws.write_string(2, 1, model_line(data.model_status), st["note"])
     ws.write_string(3, 1, "Gemeente", st["label"])
     ws.write_string(3, 2, g0, st["input"])
     codes, names = gem_list

@@ -20,6 +20,7 @@ from xlsxwriter.utility import xl_col_to_name
 from .. import horizon
 from ..costs import Scenario, cost, scenario_cost
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
+from ..modelinfo import model_line
 from . import export_layout as L
 from . import export_names as N
 from .export_data import ExportData
@@ -110,6 +111,7 @@ def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, A
     ws.set_column(2, 2, 13)
     ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + len(years), 15)
     ws.write_string(1, 1, "Begroting Wmo: basis en scenario per dienst en jaar", st["title"])
+    ws.write_string(2, 1, model_line(data.model_status), st["note"])
     _head(ws, data, sh, st)
     scenario = _scenario(ws, sh, st)
     r, clients, totals = _clients(ws, data, sh, st, top=10 + len(L.SCENARIO) + 1)
@@ -123,9 +125,11 @@ def _head(ws: Any, data: ExportData, sh: _Sheet, st: dict[str, Any]) -> None:
     g = data.gemeenten[0]
     ws.write_string(3, 1, "Gemeente", st["label"])
     ws.write_formula(3, 2, f"={L.FORECAST}!$C$4", st["label"], g)
-    ws.write_string(3, 3, "kies de gemeente op blad Forecast", st["note"])
+    # beside the gemeente: what became of an old code, else where to choose it (row 3 holds the model line)
     note = data.notes.get(g, "")
-    ws.write_formula(2, 1, N.map_note_formula("$C$4"), st["note"], f"Let op: {note}" if note else "")
+    inner = N.map_note_formula("$C$4")[1:]
+    ws.write_formula(3, 3, f'=IF({inner}="","kies de gemeente op blad Forecast",{inner})', st["note"],
+                     f"Let op: {note}" if note else "kies de gemeente op blad Forecast")
     ws.write_string(4, 1, "Begrotingsjaren (geel = invullen)", st["label"])
     ws.write_string(5, 1, "Jaren na laatste waarneming")
     ws.write_string(6, 1, "Status")

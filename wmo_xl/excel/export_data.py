@@ -62,6 +62,7 @@ class ExportData:
     max_horizon: int
     #: gemeente -> the Dutch line of what became of an old code (wmo_xl.gemeenten.history_note)
     notes: dict[str, str] = field(default_factory=dict)
+    model_status: str = ""  # "landelijk model (eigen model geweigerd: ...)": heads every sheet with figures
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -169,8 +170,15 @@ def _shares(gemeente: str, years: list[int], first_all: int, total: list[float],
     return out
 
 
-def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | None = None) -> ExportData:
-    """Forecast rows, shares and model facts for the given gemeenten and years."""
+def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | None = None,
+           model_status: str | None = None) -> ExportData:
+    """Forecast rows, shares and model facts for the given gemeenten and years.
+
+    ``model_status``: which model and why, when the caller knows more than the bundle (the
+    Export button: a workbook whose own model was refused); default from the bundle.
+    """
+    from ..modelinfo import bundle_status
+
     bundle = get_bundle(model)
     year_list = check_years(years, model)
     codes = check_gemeenten(list(gemeenten), model)
@@ -196,5 +204,5 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
         categories=categories, notes={g: note for g in codes if (note := history_note(g, dutch=True))},
         last_observed=int(est.origin), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
-        max_horizon=int(est.max_horizon),
+        max_horizon=int(est.max_horizon), model_status=model_status or bundle_status(bundle),
     )

@@ -43,7 +43,7 @@ def retrain(book: SheetAccess | None = None) -> RetrainResult | None:
     try:
         result = run_retrain(access)
     except WmoError as exc:
-        access.status(f"wmo_xl: niet hertraind - {exc}")
+        access.status(f"wmo_xl: niet hertraind - {getattr(exc, 'reason_nl', exc)}")
         return None
     set_workbook_model(access.path, result.bundle_path)
     clear_cache(result.bundle_path)
@@ -101,7 +101,7 @@ def export_workbook(book: SheetAccess | None = None) -> Path | None:
         gemeente = _forecast_gemeente(access)
         choice = which_model(str(access.path))
         out = _free_name(access.path.with_name(f"{access.path.stem}_{gemeente}_zonder_macros.xlsx"))
-        write_export([gemeente], out, model=choice.path)
+        write_export([gemeente], out, model=choice.path, model_status=choice.status)
     except WmoError as exc:
         access.status(f"wmo_xl: niet geexporteerd - {exc}")
         return None

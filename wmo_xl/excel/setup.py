@@ -8,8 +8,9 @@ sheet's ``Interpreter_Win`` row.
 Only that sheet's cells change: the sheet XML inside the file is rewritten with text cells
 (no booleans: a Dutch Excel reads them as WAAR/ONWAAR, xlwings #2594) and no empty rows;
 every other part of the file (VBA, buttons, cached values) keeps its bytes. The write is
-atomic, and a workbook that is open in Excel (its ``~$`` owner file exists) or read-only is
-refused.
+atomic, and the workbook passes the same guard as every command that writes one
+(:func:`wmo_xl.safefiles.check_workbook_writable`: open in Excel or LibreOffice, read-only,
+a folder, not a zip, ...).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import sys
 import tempfile
 import zipfile
@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..errors import WmoError
+from ..safefiles import check_workbook_writable
 from . import contract
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -35,27 +36,6 @@ def default_interpreter() -> Path:
     exe = Path(os.path.abspath(sys.executable))  # not resolve(): a venv's python links to the base one
     windowless = exe.with_name("pythonw.exe")
     return windowless if windowless.is_file() else exe
-
-
-def owner_files(workbook: Path) -> list[Path]:
-    """Excel's lock files for an open workbook: ``~$`` + the name (long names lose two characters)."""
-    names = {"~$" + workbook.name, "~$" + workbook.name[2:]}
-    return [workbook.with_name(n) for n in sorted(names) if workbook.with_name(n).exists()]
-
-
-def _check_writable(workbook: Path) -> None:
-    if not workbook.is_file():
-        raise WmoError(f"workbook {str(workbook)!r} not found")
-    if workbook.suffix.lower() not in (".xlsm", ".xlsx"):
-        raise WmoError(f"{workbook.name} is not an .xlsm workbook")
-    open_by = owner_files(workbook)
-    if open_by:
-        raise WmoError(f"{workbook.name} is open in Excel ({open_by[0].name} exists): close it and run the command again")
-    mode = workbook.stat().st_mode
-    if not os.access(workbook, os.W_OK) or not (mode & stat.S_IWUSR):
-        raise WmoError(f"{workbook.name} is read-only: nothing was changed")
-    if not os.access(workbook.parent, os.W_OK):
-        raise WmoError(f"folder {str(workbook.parent)!r} is not writable: nothing was changed")
 
 
 def _sheet_part(z: zipfile.ZipFile, name: str) -> str:
@@ -76,7 +56,11 @@ def read_conf(workbook: Path) -> list[tuple[str, str]]:
     """The (key, value) rows of the xlwings.conf sheet, as text."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+    try:
+        wb = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+    except Exception as exc:  # a zip that is no workbook, a damaged part
+        raise WmoError(f"workbook {workbook.name!r} cannot be read as an Excel workbook ({type(exc).__name__}): "
+                       "nothing was changed") from None
     try:
         if contract.CONF not in wb.sheetnames:
             raise WmoError(f"the workbook has no sheet {contract.CONF!r}: build it with 'wmo-xl build-workbook'")
@@ -108,8 +92,9 @@ def _sheet_data(rows: list[tuple[str, str]]) -> str:
 
 def setup_excel(workbook: str | Path, interpreter: str | Path | None = None) -> Path:
     """Write ``Interpreter_Win`` (absolute) into the workbook's xlwings.conf sheet; return it."""
-    book = Path(workbook).expanduser().resolve()
-    _check_writable(book)
+    book = Path(workbook).expanduser()
+    check_workbook_writable(book)  # the one guard of every command that writes a workbook (wmo_xl.safefiles)
+    book = book.resolve()
     exe = Path(interpreter).expanduser() if interpreter else default_interpreter()
     if not exe.is_absolute():
         raise WmoError(f"interpreter {str(exe)!r} must be an absolute path (e.g. C:\\Users\\naam\\venv\\Scripts\\pythonw.exe)")

@@ -47,6 +47,22 @@ class XlwingsBook:
         values = ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
         return [list(r) for r in values or []]
 
+    def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """Merged areas of the used range (0-based, inclusive); none when Excel says so at once."""
+        ws = self._sheet(sheet)
+        used = ws.used_range
+        try:
+            if used.api.MergeCells is False:  # no merged cell at all (True or None: some are)
+                return []
+            found: set[tuple[int, int, int, int]] = set()
+            for cell in used:
+                area = cell.merge_area
+                if area.count > 1:
+                    found.add((area.row - 1, area.column - 1, area.last_cell.row - 1, area.last_cell.column - 1))
+            return sorted(found)
+        except Exception:  # an Excel without these calls: read as before (the empty cells are reported)
+            return []
+
     def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None:
         names = [s.name for s in self.book.sheets]
         ws = self.book.sheets[sheet] if sheet in names else self.book.sheets.add(sheet, after=self.book.sheets[-1])
@@ -72,9 +88,8 @@ class OpenpyxlBook:
             raise WmoError(f"workbook {str(self._path)!r} not found")
         self._progress = progress
         self._pending: dict[str, list[list[Any]]] = {}
-        keep_vba = self._path.suffix.lower() == ".xlsm"
-        try:
-            self.wb = openpyxl.load_workbook(self._path, keep_vba=keep_vba)
+        try:  # values as Excel last showed them (a formula cell gives its saved result), and the formulas
+            self.wb = openpyxl.load_workbook(self._path, data_only=True)
         except Exception as exc:  # not a workbook, corrupt zip
             raise WmoError(f"cannot open {self._path.name} as a workbook: {exc}") from None
 
@@ -83,9 +98,31 @@ class OpenpyxlBook:
         return self._path
 
     def read(self, sheet: str) -> list[list[Any]]:
+        """Cell values as Excel shows them: a formula cell gives its saved result (``=590+0``
+        gives 590); one without a saved result (never calculated) is a :class:`CellIssue`."""
+        from ..retrain.rows import CellIssue
+
         if sheet not in self.wb.sheetnames:
             raise WmoError(f"sheet {sheet!r} not found: the workbook has {', '.join(self.wb.sheetnames)}")
-        return [list(r) for r in self.wb[sheet].iter_rows(values_only=True)]
+        import openpyxl
+
+        rows = [list(r) for r in self.wb[sheet].iter_rows(values_only=True)]
+        formulas = openpyxl.load_workbook(self._path, read_only=True)  # closed at once: the file is saved later
+        try:
+            for i, frow in enumerate(formulas[sheet].iter_rows(values_only=True)):
+                for j, f in enumerate(frow):
+                    if isinstance(f, str) and f.startswith("=") and i < len(rows) and j < len(rows[i]) and rows[i][j] is None:
+                        rows[i][j] = CellIssue(f, "formule zonder opgeslagen uitkomst: open het bestand in Excel, laat het "
+                                                  "rekenen en sla het op, of plak de waarden")
+        finally:
+            formulas.close()
+        return rows
+
+    def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """Merged areas of a sheet: 0-based first row, first column, last row, last column."""
+        if sheet not in self.wb.sheetnames:
+            return []
+        return [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in self.wb[sheet].merged_cells.ranges]
 
     def write_sheet(self, sheet: str, rows: list[list[Any]]) -> None:
         """Kept until :meth:`save`, which writes only this sheet into the file."""

@@ -132,13 +132,16 @@ def _cell_of(ref: str) -> tuple[int, int]:
 
 
 def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: str, values: list[list[Any]],
-                 fmt: Callable[[int, int, Any], Any], spare_rows: int = 0, spare_cols: int = 0) -> tuple[int, int]:
+                 fmt: Callable[[int, int, Any], Any], spare_rows: int = 0, spare_cols: int = 0,
+                 line_row: int | None = None) -> tuple[int, int]:
     """A block function spilling on the hidden Reken sheet, shown cell by cell at ``anchor``.
 
     The spill carries every cell's cached value; each shown cell is
     ``=IF(Reken!X="","",Reken!X)`` with the same cached value, and ``spare_rows`` /
     ``spare_cols`` more such cells let the block grow (more wijken, more services).
-    ``fmt(i, j, value)`` picks each shown cell's format. Returns the block's (rows, columns).
+    ``fmt(i, j, value)`` picks each shown cell's format. ``line_row``: a row whose only value
+    is its first cell (the model line); the cells right of it stay empty so the text shows
+    in full. Returns the block's (rows, columns).
     """
     rows, cols = len(values), max(len(r) for r in values)
     r0, c0 = _cell_of(reken_anchor)
@@ -160,6 +163,8 @@ def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: s
     for i in range(rows + spare_rows):
         for j in range(cols + spare_cols):
             v = values[i][j] if i < rows and j < len(values[i]) else None
+            if i == line_row and j > 0:
+                continue
             src = f"{C.REKEN}!{xl_rowcol_to_cell(r0 + i, c0 + j)}"
             # an empty result is cached as a no-break space: LibreOffice recalculates a formula
             # cell whose cached value is empty (or blank XML text), and it cannot compute the
@@ -350,6 +355,8 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     def fmt(i: int, j: int, v: Any) -> Any:
         if i == 6:
             return st.head if j == 0 else st.head_num
+        if i == udfs.FORECAST_MODEL_ROW:
+            return st.note_nowrap
         if j == 0:
             return st.label if i in (0, 3, 4) else None
         if i in (3, 4):
@@ -360,8 +367,7 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     f = C.FORECAST
     formula = f"=WMO_FORECAST_SHEET({f}!{_abs(C.FORECAST_GEMEENTE)},{f}!{year_ref},{f}!{_abs(C.FORECAST_CATEGORY)},{C.MODEL_STAMP_NAME})"
     rows, _ = _shown_block(ws, C.FORECAST_BLOCK, reken, C.REKEN_FORECAST, formula, values, fmt,
-                           spare_rows=MAX_WIJKEN - (len(values) - 7))
-    _map_note(ws, reken, C.REKEN_FORECAST, 5, values[5][0], st)
+                           spare_rows=MAX_WIJKEN - (len(values) - 7), line_row=udfs.FORECAST_MODEL_ROW)
     # observed years grey below the block too (conditional on the year header, so it follows edits)
     ws.conditional_format(top + 7, 2, top + 7 + MAX_WIJKEN, last_col, {
         "type": "formula", "criteria": f"=AND(C${row + 1}<={origin},C{top + 8}<>\"\")", "format": wb.add_format({"bg_color": "#E7E6E6"})})
@@ -428,6 +434,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
 
     def fmt(i: int, j: int, v: Any) -> Any:
         label = labels[i] if i < len(labels) else None
+        if i == udfs.BUDGET_MODEL_ROW:
+            return st.note_nowrap
         if j >= width:  # room for more years: plain until the block grows into it
             return st.euro
         if label in ("Jaar", "Dienst"):
@@ -453,8 +461,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
                f"{C.MODEL_STAMP_NAME})")
     widest = 2 + 3 * BUDGET_YEAR_CELLS + 2  # every year cell filled
     nrows, _ = _shown_block(ws, f"B{top + 1}", reken, C.REKEN_BUDGET, formula, values, fmt, spare_rows=MENU_ROWS - len(rows),
-                            spare_cols=widest - len(values[0]))
-    _map_note(ws, reken, C.REKEN_BUDGET, 3, values[3][0], st)
+                            spare_cols=widest - len(values[0]), line_row=udfs.BUDGET_MODEL_ROW)
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
     ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
@@ -471,14 +478,6 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     chart.set_size({"width": 620, "height": 300})
     ws.insert_chart(top + nrows + 3, 1, chart)
     ws.freeze_panes(top + 1, 3)
-
-
-def _map_note(ws: Any, reken: Any, reken_anchor: str, row: int, value: Any, st: Any) -> None:
-    """Sheet cell B6: the block's line for an old gemeente code (udfs.map_note), shown under
-    the gemeente where it has room to read (the block's own cell is as narrow as column B)."""
-    r0, c0 = _cell_of(reken_anchor)
-    src = f"{C.REKEN}!{xl_rowcol_to_cell(r0 + row, c0)}"
-    _formula(ws, "B6", f'=IF({src}="","",{src})', st.note_nowrap, EMPTY if value is None else value)
 
 
 def _model(ws: Any, reken: Any, bundle: Any, st: Any) -> None:
@@ -562,6 +561,26 @@ def _menukaart(wb: Any, ws: Any, st: _Styles) -> list[Any]:
     return menu.rows
 
 
+#: Years of CBS figures in the Data sheet's example (the last ones the model observed).
+EXAMPLE_YEARS = 4
+
+
+def example_data_rows(est: Any, gemeente: str) -> list[list[Any]]:
+    """Example Data rows that retrain as they are: every wijk of ``gemeente`` with its CBS
+    count in the model's last observed years (CBS figures, CC BY 4.0, already in the bundle);
+    a suppressed count is left out, never written as 0."""
+    rows: list[list[Any]] = []
+    idx = sorted(est.gemeente_rows.get(gemeente, []), key=lambda j: str(est.codes[j]))
+    for y in range(int(est.origin) - EXAMPLE_YEARS + 1, int(est.origin) + 1):
+        if y < int(est.first_year):
+            continue
+        for j in idx:
+            v = est.observed_value(int(j), y)
+            if v == v:
+                rows.append([str(est.codes[j]), y, float(v), None, None, "totaal"])
+    return rows
+
+
 def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
     ws.set_column("A:A", 12)
     ws.set_column("B:F", 12)
@@ -569,16 +588,15 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
     ws.write_string("A1", "Eigen cijfers voor hertrainen", st.title)
     ws.write_string("A2", "Plak onder de kopregel (rij 5) per wijk en jaar het aantal Wmo-clienten. Verplicht: wijk, jaar, clienten; "
                     "optioneel: inwoners, k65plus, categorie (totaal of hbh).", st.note_nowrap)
+    rows = example_data_rows(est, gemeente)
+    years = sorted({r[1] for r in rows})
     ws.write_string("A3", "Regels tot de eerste lege regel worden gelezen. Het CBS-tabelformaat (codering_regio, perioden, wmoclienten) "
-                    "mag ook. Voorbeeldregels mag u overschrijven.", st.note_nowrap)
+                    f"mag ook. Voorbeeld: de CBS-cijfers (CC BY 4.0) van {gemeente}, {years[0]}-{years[-1]}, uit het landelijke model; "
+                    "overschrijf ze met uw eigen cijfers." if rows else "", st.note_nowrap)
     header = ["wijk", "jaar", "clienten", "inwoners", "k65plus", "categorie"]
     ws.write_row(4, 0, header, st.head)
-    rows = sorted(est.gemeente_rows.get(gemeente, []), key=lambda j: str(est.codes[j]))[:2]
-    for i, idx in enumerate(rows):
-        w = str(est.codes[idx])
-        y = int(est.last_year[idx]) if est.last_year[idx] == est.last_year[idx] else est.origin
-        v = est.observed_value(idx, y)
-        ws.write_row(5 + i, 0, [w, y, v if v == v else "", float(est.inhabitants[idx]), "", "totaal"])
+    for i, row in enumerate(rows):
+        ws.write_row(5 + i, 0, row)
     ws.write_string(5, 12, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note_nowrap)
     ws.insert_button("I4", {"macro": C.RETRAIN_MACRO, "caption": C.RETRAIN_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": C.RESET_MACRO, "caption": C.RESET_CAPTION, "width": 220, "height": 32})

@@ -135,9 +135,9 @@ def workbook_model(book: Any = None) -> ModelChoice:
     try:
         fullname = str(book.fullname)
     except Exception as exc:  # xlwings could not map a OneDrive/SharePoint URL
-        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap heeft geen lokaal pad ({_short(exc)})")
+        return ModelChoice(None, f"{NATIONAL} (eigen model niet gezocht: werkmap heeft geen lokaal pad)", _short(exc))
     if "://" in fullname:
-        return ModelChoice(None, f"{NATIONAL}: eigen model niet gezocht, werkmap staat online ({fullname}) zonder lokale map")
+        return ModelChoice(None, f"{NATIONAL} (eigen model niet gezocht: werkmap staat online zonder lokale map)", fullname)
     return which_model(fullname)
 
 
@@ -288,13 +288,12 @@ def wmo_cost(service, clients, menu, year=None):  # no annotations: see module d
     service: dienst (bv. hbh_zin); clients: clienten van de categorie; menu: het bereik Menukaart met kopregel; year: jaar voor indexatie (leeg = prijsjaar).
     """
     from ..costs import cost
-    from ..menukaart import menu_from_rows
 
     dienst = _one(service, "service")
     n = parse_count(_one(clients, "clients"), "clients")
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    row = menu_from_rows(_rows(menu)).get(dienst)
+    row = _menu(_rows(menu)).get(dienst)
     return cost(row, n, _year_or_none(year))
 
 
@@ -305,15 +304,28 @@ def wmo_cost(service, clients, menu, year=None):  # no annotations: see module d
 def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations: see module docstring
     """Kosten in euro van een dienst in een scenario (parameters: 2 kolommen, naam en waarde)."""
     from ..costs import scenario_cost
-    from ..menukaart import menu_from_rows
 
     dienst = _one(service, "service")
     n = parse_count(_one(clients, "clients"), "clients")
     y = parse_cost_year(_one(year, "year"))
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    row = menu_from_rows(_rows(menu)).get(dienst)
+    row = _menu(_rows(menu)).get(dienst)
     return scenario_cost(row, n, y, _scenario(scenario))
+
+
+def _menu(rows: list[list[Any]]) -> Any:
+    """The menukaart of a range; an error names the cell as Excel shows it when the range is
+    the workbook's Menukaart name (looked up only then), else the row under the header."""
+    from ..menukaart import TableOrigin, menu_from_rows
+
+    try:
+        return menu_from_rows(rows)
+    except WmoError:
+        where = _menu_origin(rows)
+        if where is None:
+            raise
+        return menu_from_rows(rows, origin=TableOrigin(where[0], header_row=where[1], first_col=where[2]))
 
 
 @xw.func
@@ -364,7 +376,7 @@ def wmo_model_info(stamp=None):  # no annotations: see module docstring
     from ..modelinfo import model_info_rows
 
     choice = workbook_model()
-    rows = model_info_rows(get_bundle(choice.path), status=choice.status)
+    rows = model_info_rows(get_bundle(choice.path), status=choice.status, detail=choice.detail)
     _, last, _ = _reach(choice.path)
     rows.insert(1, ["Laatste CBS-waarneming", last])
     return rows
@@ -386,7 +398,8 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
 
     code = _one(gemeente, "gemeente")
     q = years_query(_years(years), _optional(category, "totaal"))
-    model = _model()
+    choice = workbook_model()  # one look-up per block: the figures and the model line agree
+    model = choice.path
     wijken = wijken_of(code, q.category, model=model)
     first, last, _ = _reach(model, q.category)
     head: list[list[Any]] = [[label] for label in FORECAST_HEAD]
@@ -415,7 +428,7 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
         for i, row in enumerate(grid):
             row.append(col[3 + i])
     header = [["Wijk", *q.years]]
-    return head + [[map_note(code)] + [None] * len(q.years)] + header + grid
+    return head + [[_header_line(choice, code)] + [None] * len(q.years)] + header + grid
 
 
 def map_note(code: Any) -> str | None:
@@ -425,6 +438,27 @@ def map_note(code: Any) -> str | None:
 
     notes = notes_for([str(code)], dutch=True) if isinstance(code, str) else []
     return f"Let op: {notes[0]}" if notes else None
+
+
+#: Row of each block that carries its model line (first cell only; the rest of the row stays empty).
+FORECAST_MODEL_ROW = 5
+BUDGET_MODEL_ROW = 3
+
+
+def _model_line(choice: ModelChoice) -> str:
+    """'Model: ...' for the calling workbook: which model answers, and why (Dutch). The
+    national model named by WMO_XL_MODEL (e.g. a refreshed one) is named by its folder."""
+    from ..modelinfo import bundle_status, model_line
+
+    if choice.path is None and choice.status == NATIONAL:
+        return model_line(bundle_status(get_bundle(None)))
+    return model_line(choice.status)
+
+
+def _header_line(choice: ModelChoice, code: Any) -> str:
+    """The block's header line: what became of an old code (if it is one), then the model."""
+    note = map_note(code)
+    return f"{note} - {_model_line(choice)}" if note else _model_line(choice)
 
 
 BUDGET_LABELS = {"basis": "Basis (EUR)", "scenario": "Scenario (EUR)", "verschil": "Verschil scenario - basis (EUR)"}
@@ -443,7 +477,7 @@ class _MenuLine:
 def _menu_lines(menu: Any) -> list[_MenuLine]:
     """Every menukaart row until the first empty one, each parsed on its own, so one bad
     price fails only its own service (and every total that contains it)."""
-    from ..menukaart import menu_from_rows, menu_header, nothing_below
+    from ..menukaart import TableOrigin, menu_from_rows, menu_header, nothing_below
 
     rows = _rows(menu)
     if not rows or not _flat(rows[:1]):
@@ -461,18 +495,40 @@ def _menu_lines(menu: Any) -> list[_MenuLine]:
         cat = "" if _empty(cells[pos_c]) else str(cells[pos_c]).strip().lower()
         line = _MenuLine(name or f"(rij {i})", cat)
         try:
-            line.row = menu_from_rows([rows[0], cells]).rows[0]
+            line.row = menu_from_rows([rows[0], cells], origin=TableOrigin(skip=i - 1)).rows[0]
             line.dienst, line.categorie = line.row.dienst, line.row.categorie
             if line.dienst.lower() in seen:
                 raise WmoError(f"service {line.dienst!r} appears twice")
             seen.add(line.dienst.lower())
         except WmoError as exc:
-            text = str(exc).replace("menukaart row 1, ", "")
-            line.error = f"{PREFIX}menukaart row {i} ({line.dienst}): {text}"
+            where = _menu_origin(rows)  # only on an error: where the range lies, as Excel names its cells
+            if where is not None and line.row is None:
+                try:
+                    menu_from_rows([rows[0], cells], origin=TableOrigin(where[0], header_row=where[1], first_col=where[2], skip=i - 1))
+                except WmoError as located:
+                    exc = located
+            line.error = f"{PREFIX}{exc}"
         lines.append(line)
     if not lines:
         raise WmoError("menukaart has a header but no rows")
     return lines
+
+
+def _menu_origin(rows: list[list[Any]]) -> tuple[str, int, int] | None:
+    """Sheet, header row and first column of the workbook's Menukaart name, when the range
+    passed has its shape (so it is that range); None outside Excel or for another range."""
+    from . import contract
+
+    book = _caller_book()
+    if book is None:
+        return None
+    try:
+        rng = book.names[contract.MENU_NAME].refers_to_range
+        if rng.shape != (len(rows), max(len(r) for r in rows)):
+            return None
+        return str(rng.sheet.name), int(rng.row), int(rng.column)
+    except Exception:  # no such name, or an Excel without these calls: the row number instead
+        return None
 
 
 @xw.func
@@ -520,7 +576,8 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
     from ..schemas import query
 
     scen = _scenario(scenario_range)
-    model = _model()
+    choice = workbook_model()  # one look-up per block: the figures and the model line agree
+    model = choice.path
     _, last, _ = _reach(model)
     n = len(years)
 
@@ -536,7 +593,6 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
     beyond = [max(0, y - last) for y in years]
     block.append(row3(f"Jaren na laatste waarneming ({last})", None, {k: beyond for k in BUDGET_LABELS}))
     block.append(row3("Status", None, {k: [year_status(y, last) for y in years] for k in BUDGET_LABELS}))
-    note = map_note(code)
 
     # clients per category and year; a year the model cannot reach is a message in its column
     clients: dict[tuple[str, int], Any] = {}
@@ -554,7 +610,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             for c in cats:
                 clients[(c, y)] = _message(exc)
             factor[y] = (_message(exc), _message(exc))
-    block.append([note] + [None] * (width - 1))
+    block.append([_header_line(choice, code)] + [None] * (width - 1))
     block.append(row3("Clienten per categorie", None, {}))
     sources = _sources(code, model)
     for c in cats:

@@ -129,7 +129,8 @@ def local_backtest(national: FittedForecast, local: pd.DataFrame) -> dict[str, A
     """Hold out the last local year: retrained forecast vs the national model's, WAPE."""
     years = sorted(local["year"].unique())
     if len(years) < 2:
-        return {"year": int(years[-1]) if years else None, "note": "one local year: no backtest"}
+        return {"year": int(years[-1]) if years else None, "note": "one local year: no backtest",
+                "note_nl": "een jaar eigen cijfers: geen backtest mogelijk (minstens 2 jaren nodig)"}
     target = int(years[-1])
     train, test = local[local["year"] < target], local[local["year"] == target]
     fc = recalibrate(national, train)
@@ -137,12 +138,26 @@ def local_backtest(national: FittedForecast, local: pd.DataFrame) -> dict[str, A
     actual = test["clients"].to_numpy()
     pred_local = fc.grid(list(test["wijk"]), [target])[0][:, 0]
     result: dict[str, Any] = {"year": target, "n_wijken": int(len(test)), "wape_local": round(wape(actual, pred_local), 4)}
-    if target > national.origin and target - national.origin <= national.max_horizon:
+    result["wape_national"] = None
+    if target <= national.origin:
+        result["note"] = f"no national figure: the national model already contains {target} (its data run to {national.origin})"
+        result["note_nl"] = (f"geen landelijk cijfer: het landelijke model bevat {target} al (gegevens t/m {national.origin}), "
+                             "dus het kent de uitkomst")
+    elif target - national.origin > national.max_horizon:
+        result["note"] = f"no national figure: {target} lies beyond the national model's reach ({national.origin + national.max_horizon})"
+        result["note_nl"] = (f"geen landelijk cijfer: {target} ligt voorbij het bereik van het landelijke model "
+                             f"(t/m {national.origin + national.max_horizon})")
+    else:
         known = test["wijk"].isin(national.index).to_numpy()
         pred_national = national.grid(list(test["wijk"][known]), [target])[0][:, 0]
-        result["wape_national"] = round(wape(actual[known], pred_national), 4)
-        result["wape_local_same_wijken"] = round(wape(actual[known], pred_local[known]), 4)
-    else:
-        result["wape_national"] = None
-        result["note"] = f"the national model already contains {target} (data to {national.origin})"
+        w_nat = wape(actual[known], pred_national)
+        if w_nat == w_nat:
+            result["wape_national"] = round(w_nat, 4)
+            result["wape_local_same_wijken"] = round(wape(actual[known], pred_local[known]), 4)
+        elif not known.any():
+            result["note"] = f"no national figure: none of the wijken of {target} is in the national model (new or redrawn codes)"
+            result["note_nl"] = f"geen landelijk cijfer: geen van de wijken van {target} staat in het landelijke model (nieuwe of hertekende codes)"
+        else:
+            result["note"] = f"no national figure: the wijken the national model knows have 0 clients in {target}"
+            result["note_nl"] = f"geen landelijk cijfer: de wijken die het landelijke model kent, hebben 0 clienten in {target}"
     return result

@@ -21,7 +21,7 @@ from ..errors import WmoError
 from ..safefiles import WorkbookLock
 from ..fitted import FittedForecast
 from .recalibrate import local_backtest, recalibrate
-from .rows import DATA_SHEET, Problem, parse_rows
+from .rows import DATA_SHEET, DataSheetError, Problem, parse_rows
 
 REPORT_SHEET = "Controle"
 MIN_ROWS = 3
@@ -40,6 +40,9 @@ class BookAccess(Protocol):
     def status(self, message: str | None) -> None: ...
 
     def save(self) -> None: ...
+
+    # optional: ``merged(sheet)`` -> the merged areas (0-based first row, first column, last
+    # row, last column), so merged Data cells are read as Excel shows them (rows.parse_rows)
 
 
 @dataclass
@@ -102,6 +105,29 @@ def retrain_frame(
     return path, manifest
 
 
+REPORT_HEADER = ["rij", "kolom", "waarde", "probleem", "soort"]
+
+
+def controle_rows(problems: list[Problem], used: int, outcome: str) -> list[list[Any]]:
+    """The Controle sheet: the header, every problem, then one outcome line that agrees with them.
+
+    "geen problemen gevonden" only when there are none, and never beside a refusal: the
+    last line says what happened (hertraind, or why not) and how many rows counted.
+    """
+    errors = sum(p.severity == "fout" for p in problems)
+    warnings = len(problems) - errors
+    rows: list[list[Any]] = [list(REPORT_HEADER)] + [p.as_row() for p in problems]
+    failed = outcome.startswith("te weinig")
+    if problems:
+        found = f"{errors} regel(s) afgekeurd, {warnings} waarschuwing(en); {used} regel(s) geldig"
+    elif failed:  # nothing wrong with the rows, but too few of them: no "geen problemen" beside a refusal
+        found = f"{used} geldige regel(s), geen afgekeurd"
+    else:
+        found = f"geen problemen gevonden; {used} regel(s) gebruikt"
+    rows.append(["", "", "", f"{found}; {outcome}", "fout" if failed else "uitkomst"])
+    return rows
+
+
 def _rectangular(rows: list[list[Any]]) -> list[list[Any]]:
     """Pad rows to one width: xlwings writes a 2-D block, which must not be ragged."""
     width = max(len(r) for r in rows)
@@ -125,28 +151,35 @@ def retrain(book: BookAccess, national_path: str | Path | None = None, progress:
             say("gegevens lezen")
             national = get_bundle(national_path)
             known = {str(w) for m in national.models.values() for w in m.codes}
-            local, problems = parse_rows(book.read(DATA_SHEET), known, {gemeente_of(w) for w in known})
-            report = [["rij", "kolom", "waarde", "probleem", "soort"]] + [p.as_row() for p in problems]
-            if len(report) == 1:
-                report.append(["", "", "", "geen problemen gevonden", ""])
+            merged = getattr(book, "merged", None)
+            try:
+                local, problems = parse_rows(book.read(DATA_SHEET), known, {gemeente_of(w) for w in known},
+                                             merged(DATA_SHEET) if merged else None)
+            except DataSheetError as exc:  # the header itself: said on Controle too, in Dutch
+                book.write_sheet(REPORT_SHEET, [list(REPORT_HEADER), ["", "", "", f"niet hertraind: {exc.reason_nl}", "fout"]])
+                book.save()
+                raise
             usable = local.groupby("category")["wijk"].count().max() if len(local) else 0
             if usable < MIN_ROWS:
-                report.append(["", "", "", f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind", "fout"])
+                too_few = f"te weinig geldige regels ({int(usable)}; minimaal {MIN_ROWS}): niet hertraind"
+                report = controle_rows(problems, int(len(local)), too_few)
                 book.write_sheet(REPORT_SHEET, _rectangular(report))
                 book.save()
-                raise WmoError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); see sheet {REPORT_SHEET!r}")
+                raise DataSheetError(f"only {int(usable)} valid rows on sheet {DATA_SHEET!r} (at least {MIN_ROWS} needed); "
+                                     f"see sheet {REPORT_SHEET!r}", f"{too_few}; zie blad {REPORT_SHEET}")
             say(f"{len(local)} regels gebruikt, {sum(p.severity == 'fout' for p in problems)} afgekeurd; model kalibreren")
             out = local_bundle_path(book.path)
             path, manifest = retrain_frame(local, out, national, source=f"eigen cijfers uit {book.path.name}", workbook=book.path.name)
             bt = manifest["local_backtest"]
+            report = controle_rows(problems, int(len(local)), f"hertraind: eigen model opgeslagen in {path.name}")
             report.append([])
-            report.append(["Lokale backtest", bt.get("year"), "WAPE eigen model", bt.get("wape_local"), ""])
-            report.append(["", "", "WAPE landelijk model", bt.get("wape_national") if bt.get("wape_national") is not None else bt.get("note", ""), ""])
+            report.append(["Lokale backtest", bt.get("year"), "WAPE eigen model", bt.get("wape_local", bt.get("note_nl", "")), ""])
+            report.append(["", "", "WAPE landelijk model", bt["wape_national"] if bt.get("wape_national") is not None else bt.get("note_nl", ""), ""])
             say("rapport schrijven")
             book.write_sheet(REPORT_SHEET, _rectangular(report))
             book.save()
             say(f"klaar: eigen model opgeslagen in {path.name}")
             return RetrainResult(path, int(len(local)), problems, manifest["gemeenten"], manifest["local_years"], bt)
     except WmoError as exc:
-        book.status(f"wmo_xl: niet hertraind - {exc}")
+        book.status(f"wmo_xl: niet hertraind - {getattr(exc, 'reason_nl', exc)}")
         raise
