@@ -31,6 +31,11 @@ MAX_MISSING_SHARE = 0.05
 _ARRAYS = ("codes", "gemeente", "inhabitants", "last_year", "mean", "lower", "upper", "observed")
 _INTS = ("origin", "first_year", "max_horizon")
 _FLOATS = ("var_year", "var_noise", "var_gemeente_year", "q_low", "q_high")
+#: Optional arrays (bundles written before they existed load with the default):
+#: ``estimated`` marks rows estimated from demographics (:mod:`wmo_xl.demographic`), all False
+#: by default; ``estimate_q`` the log 10%/90% quantiles of an estimated gemeente total.
+_OPTIONAL = ("estimated", "estimate_q")
+_Z80 = 1.2815515655446004
 
 
 def path_variance(var_year: float, var_noise: float, steps: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -76,6 +81,8 @@ class FittedForecast:
     var_gemeente_year: float
     q_low: float
     q_high: float
+    estimated: np.ndarray | None = None
+    estimate_q: np.ndarray | None = None
     index: dict[str, int] = field(init=False, repr=False)
     gemeente_rows: dict[str, np.ndarray] = field(init=False, repr=False)
 
@@ -86,11 +93,14 @@ class FittedForecast:
             setattr(self, name, np.asarray(getattr(self, name), dtype=float))
         self.origin, self.first_year, self.max_horizon = int(self.origin), int(self.first_year), int(self.max_horizon)
         n, years = len(self.codes), self.origin - self.first_year + 1
+        self.estimated = np.zeros(n, dtype=bool) if self.estimated is None else np.asarray(self.estimated, dtype=bool)
+        self.estimate_q = np.zeros(2) if self.estimate_q is None else np.asarray(self.estimate_q, dtype=float)
         shapes = {
             "gemeente": (self.gemeente.shape, (n,)), "inhabitants": (self.inhabitants.shape, (n,)),
             "last_year": (self.last_year.shape, (n,)), "mean": (self.mean.shape, (n, self.max_horizon)),
             "lower": (self.lower.shape, (n, self.max_horizon)), "upper": (self.upper.shape, (n, self.max_horizon)),
             "observed": (self.observed.shape, (n, years)),
+            "estimated": (self.estimated.shape, (n,)), "estimate_q": (self.estimate_q.shape, (2,)),
         }
         bad = [f"{k} {got} != {want}" for k, (got, want) in shapes.items() if got != want]
         if bad or self.max_horizon < 1 or years < 1:
@@ -239,6 +249,9 @@ class FittedForecast:
         the sum's interval is not the sum of the bounds nor the independent one: the common
         variance is ``var_gemeente_year * h``, the rest is counted as independent noise.
         """
+        est = self.estimated[rows]
+        if est.any():
+            return self._estimated_interval(rows[~est], rows[est], h)
         mean = self.mean[rows, h - 1]
         total = self.total(rows, h)
         if total <= 0:
@@ -247,12 +260,28 @@ class FittedForecast:
         sd = np.sqrt(self.var_gemeente_year * h + idio)
         return total, total * float(np.exp(self.q_low * sd)), total * float(np.exp(self.q_high * sd))
 
+    def _estimated_interval(self, counted: np.ndarray, estimated: np.ndarray, h: int) -> tuple[float, float, float]:
+        """A sum with rows estimated from demographics: their range is the calibrated one of a
+        gemeente total (``estimate_q``) widened by the common variance of ``h`` years, and is
+        added to the counted rows' range as fully dependent (never narrower than either)."""
+        total = self.total(estimated, h)
+        extra = _Z80**2 * self.var_gemeente_year * h
+        lo, hi = float(self.estimate_q[0]), float(self.estimate_q[1])
+        lo = -np.sqrt(lo**2 + extra) if lo < 0 else lo - np.sqrt(extra)
+        hi = np.sqrt(hi**2 + extra) if hi > 0 else hi + np.sqrt(extra)
+        mean, lower, upper = total, total * float(np.exp(lo)), total * float(np.exp(hi))
+        if len(counted):
+            m, lo_c, hi_c = self.gemeente_interval(counted, h)
+            mean, lower, upper = mean + m, lower + lo_c, upper + hi_c
+        return mean, lower, upper
+
     # ------------------------------------------------------------- as arrays
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every field as a plain (non-object) array, for ``np.savez`` without pickling."""
         out = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
         out.update({k: np.array(getattr(self, k), dtype=np.int64) for k in _INTS})
         out.update({k: np.array(getattr(self, k), dtype=float) for k in _FLOATS})
+        out.update({k: np.asarray(getattr(self, k)) for k in _OPTIONAL})
         return out
 
     @classmethod
@@ -266,6 +295,11 @@ class FittedForecast:
             kw[k] = int(arrays[k])
         for k in _FLOATS:
             kw[k] = float(arrays[k])
+        for k in _OPTIONAL:
+            if k in arrays:
+                kw[k] = arrays[k]
+        if "estimated" in arrays and np.asarray(arrays["estimated"]).dtype.kind != "b":
+            raise ModelIntegrityError("the estimated-row marks must be stored as booleans")
         if any(np.asarray(arrays[k]).dtype.kind not in "U" for k in ("codes", "gemeente")):
             raise ModelIntegrityError("wijk and gemeente codes must be stored as text")
         return cls(**kw)
