@@ -58,6 +58,32 @@ def forecast(
     _emit(table, fmt)
     _explain_gaps(table, category, model)
     _note_old_codes(codes or [], year, model)
+    _note_estimates(codes, category, model)
+
+
+def _note_estimates(codes: Optional[list[str]], category: str, model: Optional[Path]) -> None:
+    """After the figures, on stderr: the label of figures estimated from demographics, once per gemeente."""
+    from .demographic import ADVICE, LABEL
+    from .forecast import estimate_note
+
+    if codes is None:  # the whole table
+        from .bundle import get_bundle
+        from .data import category_of
+
+        fc = get_bundle(model).model(category_of(category))
+        gem = sorted({str(g) for g in fc.gemeente[fc.estimated]})
+        if gem:
+            typer.echo(f"{len(gem)} gemeenten ({', '.join(gem)}): {LABEL}; {ADVICE}", err=True)
+        return
+    seen: list[str] = []
+    for code in codes:
+        try:
+            note = estimate_note(code, model, category)
+        except WmoError:
+            continue
+        if note and note not in seen:
+            seen.append(note)
+            typer.echo(note, err=True)
 
 
 def _note_old_codes(codes: list[str], years: list[int], model: Optional[Path]) -> None:
@@ -239,6 +265,7 @@ def budget(
     _emit(out, fmt)
     _note_sources(gemeente, share_map, model)
     _note_old_codes([gemeente], year_list, model)
+    _note_estimates([gemeente], "totaal", model)
 
 
 def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path]) -> None:

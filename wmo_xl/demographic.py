@@ -233,17 +233,23 @@ def calibrate(wijk: pd.DataFrame, gemeente: pd.DataFrame, column: str = "estimat
     return Calibration(gl, gh, wl, wh)
 
 
-def out_of_fold_coverage(gemeente: pd.DataFrame, column: str = "estimate", coverage: float = 0.8) -> float:
-    """Share of gemeente totals inside their range when each fold's quantiles come from the
-    other folds only (so the coverage is measured, not true by construction)."""
+def inside_out_of_fold(gemeente: pd.DataFrame, column: str = "estimate", coverage: float = 0.8) -> pd.Series:
+    """Per gemeente: is its total inside the range whose quantiles come from the other folds
+    only? (So coverage is measured, not true by construction.)"""
     g = gemeente[(gemeente["actual"] > 0) & (gemeente[column] > 0)]
-    inside = 0
+    inside = pd.Series(False, index=g.index)
     for k in sorted(g["fold"].unique()):
         rest, this = g[g["fold"] != k], g[g["fold"] == k]
         lo, hi = log_quantiles(rest["actual"], rest[column], coverage)
         r = np.log(this["actual"] / this[column])
-        inside += int(((r >= lo) & (r <= hi)).sum())
-    return inside / len(g) if len(g) else float("nan")
+        inside[this.index] = (r >= lo) & (r <= hi)
+    return inside
+
+
+def out_of_fold_coverage(gemeente: pd.DataFrame, column: str = "estimate", coverage: float = 0.8) -> float:
+    """Share of gemeente totals inside their out-of-fold range (:func:`inside_out_of_fold`)."""
+    inside = inside_out_of_fold(gemeente, column, coverage)
+    return float(inside.mean()) if len(inside) else float("nan")
 
 
 def wape(actual: pd.Series, estimate: pd.Series) -> float:

@@ -81,6 +81,8 @@ def ended_gemeenten(fc: FittedForecast) -> dict[str, int | None]:
     if found is None:
         found = {}
         for g, rows in fc.gemeente_rows.items():
+            if fc.estimated[rows].all():  # estimated from demographics: a remainder of today's gemeente, never "ended"
+                continue
             last = fc.last_year[rows]
             seen = int(np.nanmax(last)) if np.isfinite(last).any() else None
             if (seen is None or seen < fc.origin) and merged_away(g):
@@ -115,6 +117,20 @@ def _refuse_ended(fc: FittedForecast, code: str) -> None:
         g = code if is_gemeente(code) else gemeente_of(code)
         if g in found:
             raise WmoError(ended_message(code, g, found[g]))
+
+
+def estimate_note(code: str, model: str | Path | None = None, category: str = "totaal") -> str | None:
+    """The label of a figure estimated from demographics (CBS never counted the gemeente), or None.
+
+    One line, Dutch (it shows in Excel too): ``GM0687 Middelburg: schatting uit demografie
+    (geen CBS-telling), ...; hertrain op eigen cijfers of ververs met 'wmo-xl refresh'``. Every
+    surface that shows such a figure (CLI, UDF blocks, export) shows this beside it.
+    """
+    from .codes import normalize_code
+    from .data import category_of
+    from .demographic import note_for
+
+    return note_for(_model(category_of(category), model), normalize_code(code))
 
 
 def _as_list(value: object) -> list[object]:

@@ -9,7 +9,7 @@ category's first data year) stay NaN here and become "." in the file, never 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..bundle import get_bundle
 from ..codes import check_code, is_gemeente
 from ..costs import category_clients
 from ..errors import WmoError
-from ..forecast import forecast_table
+from ..forecast import estimate_note, forecast_table
 from ..menukaart import load_category_shares
 from ..wijken import gemeenten as gemeente_names
 from ..wijken import wijken_of
@@ -59,6 +59,7 @@ class ExportData:
     kind: str
     model_name: str
     max_horizon: int
+    notes: dict[str, str] = field(default_factory=dict)  # gemeente -> label of a demographic estimate
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -189,4 +190,5 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
         last_observed=int(est.origin), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
         max_horizon=int(est.max_horizon),
+        notes={g: n for g in codes if (n := estimate_note(g, model))},
     )

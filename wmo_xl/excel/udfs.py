@@ -418,7 +418,17 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
         for i, row in enumerate(grid):
             row.append(col[3 + i])
     header = [["Wijk", *q.years]]
-    return head + [[None] * (1 + len(q.years))] + header + grid
+    return head + [[_estimate_label(code, q.category, model)] + [None] * len(q.years)] + header + grid
+
+
+def _estimate_label(code: Any, category: str, model: Path | None) -> str | None:
+    """The block header's label of a figure estimated from demographics (None: counted by CBS)."""
+    from ..forecast import estimate_note
+
+    try:
+        return estimate_note(str(code), model, category)
+    except WmoError:
+        return None
 
 
 BUDGET_LABELS = {"basis": "Basis (EUR)", "scenario": "Scenario (EUR)", "verschil": "Verschil scenario - basis (EUR)"}
@@ -530,6 +540,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
     beyond = [max(0, y - last) for y in years]
     block.append(row3(f"Jaren na laatste waarneming ({last})", None, {k: beyond for k in BUDGET_LABELS}))
     block.append(row3("Status", None, {k: [year_status(y, last) for y in years] for k in BUDGET_LABELS}))
+    note = _estimate_label(code, "totaal", model)
 
     # clients per category and year; a year the model cannot reach is a message in its column
     clients: dict[tuple[str, int], Any] = {}
@@ -547,7 +558,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             for c in cats:
                 clients[(c, y)] = _message(exc)
             factor[y] = (_message(exc), _message(exc))
-    block.append([None] * width)
+    block.append([note] + [None] * (width - 1))
     block.append(row3("Clienten per categorie", None, {}))
     sources = _sources(code, model)
     for c in cats:
