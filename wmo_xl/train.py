@@ -360,11 +360,17 @@ def _demographic_text(manifest: dict[str, Any]) -> str:
         "ones (code of the first), holding the remainder of its 2024 inhabitants; no split among several is "
         "invented. The 80% range comes from a leave-gemeente-out backtest (counted gemeenten hidden in "
         "folds, estimated from the others; coverage measured with quantiles from the other folds), widened "
-        "for later years by the model's common gemeente variance per year.\n",
+        "for later years by the model's common gemeente variance per year. Weak: most of the error is the "
+        "gemeente's own policy level, which demographics cannot see (hence the wide range); a remainder "
+        "inherits the error of applying the national population growth to the counted part (e.g. a fast-growing "
+        "successor overstates its missing predecessor). Retraining on own figures or `wmo-xl refresh` replaces "
+        "every estimate with counts.\n",
     ]
     for cat, c in cats.items():
         lines.append(f"\n{cat}: {c['rows']} rows in {len(c['gemeenten'])} gemeenten estimated; "
-                     f"population growth to KWB 2024 x{c['population_growth']:.3f}.\n\n{demo_table(c['backtest'])}\n")
+                     f"population growth to KWB 2024 x{c['population_growth']:.3f}; national path after the data year "
+                     + ", ".join(f"x{g:.3f}" for g in c["national_growth"][:4])
+                     + f" (years 1-{min(4, len(c['national_growth']))}).\n\n{demo_table(c['backtest'])}\n")
     return "".join(lines)
 
 
