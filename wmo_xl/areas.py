@@ -150,12 +150,17 @@ def build_areas(gemeente: np.ndarray, observed: np.ndarray, estimated: np.ndarra
         past = []
         for k in range(years):
             there = [c for c in members if existed_in(c, first_year + k)]
-            past.append(Slot(rows_for(there), tuple(c for c in there if c not in rows_of), tuple(c for c in there if c in rows_of)))
+            counted = [c for c in there if c in rows_of and not estimated[rows_of[c]].all()]  # an estimate is no count
+            past.append(Slot(rows_for(there), tuple(c for c in there if c not in counted), tuple(counted)))
         future = None
         if not is_superseded(code):
             live = [c for c in members if not is_superseded(c)]
             # a gemeente formed from others is its predecessors' area; any other part without rows is missing
             missing = tuple(c for c in live if c not in rows_of and formed_year(c) is None)
+            if missing and any(base.has_estimate.get(c, False) for c in live):
+                # one remainder row estimated from demographics stands for every uncounted part
+                # (wmo_xl.demographic: KWB 2024 cannot tell the old gemeenten apart)
+                missing = ()
             future = Slot(rows_for(live), missing, tuple(c for c in live if c in rows_of))
         areas[code] = Area(code, tuple(members), rows_for(members), tuple(past), future)
     return areas

@@ -90,7 +90,33 @@ def forecast(
     _emit(_with_names(table) if fmt == "table" else table, fmt, title=title)
     _explain_gaps(table, category, model)
     _note_old_codes(codes or [])
+    _note_estimates(codes, category, model)
     _note_far_years(year, model, category)
+
+
+def _note_estimates(codes: Optional[list[str]], category: str, model: Optional[Path]) -> None:
+    """After the figures, on stderr: the label of figures estimated from demographics, once per gemeente."""
+    from .demographic import ADVICE, LABEL
+    from .forecast import estimate_note
+
+    if codes is None:  # the whole table
+        from .bundle import get_bundle
+        from .data import category_of
+
+        fc = get_bundle(model).model(category_of(category))
+        gem = sorted({str(g) for g in fc.gemeente[fc.estimated]})
+        if gem:
+            typer.echo(f"{len(gem)} gemeenten ({', '.join(gem)}): {LABEL}; {ADVICE}", err=True)
+        return
+    seen: list[str] = []
+    for code in codes:
+        try:
+            note = estimate_note(code, model, category)
+        except WmoError:
+            continue
+        if note and note not in seen:
+            seen.append(note)
+            typer.echo(note, err=True)
 
 
 def _note_far_years(years: list[int], model: Optional[Path], category: str = "totaal") -> None:
@@ -307,6 +333,7 @@ def budget(
         _emit(for_people(out) if fmt == "table" else out, fmt, title=title)
     _note_sources(gemeente, share_map, model, own)
     _note_old_codes([gemeente])
+    _note_estimates([gemeente], "totaal", model)
     _note_far_years(year_list, model)
 
 

@@ -33,6 +33,11 @@ MAX_MISSING_SHARE = 0.05
 _ARRAYS = ("codes", "gemeente", "inhabitants", "last_year", "mean", "lower", "upper", "observed")
 _INTS = ("origin", "first_year", "max_horizon")
 _FLOATS = ("var_year", "var_noise", "var_gemeente_year", "q_low", "q_high")
+#: Optional arrays (bundles written before they existed load with the default):
+#: ``estimated`` marks rows estimated from demographics (:mod:`wmo_xl.demographic`), all False
+#: by default; ``estimate_q`` the log 10%/90% quantiles of an estimated gemeente total.
+_OPTIONAL = ("estimated", "estimate_q")
+_Z80 = 1.2815515655446004
 
 
 def path_variance(var_year: float, var_noise: float, steps: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -80,6 +85,7 @@ class FittedForecast:
     q_high: float
     #: Rows the model estimated for what CBS never counted (per row; default all False).
     estimated: np.ndarray | None = None
+    estimate_q: np.ndarray | None = None
     reach: int = field(init=False)
     index: dict[str, int] = field(init=False, repr=False)
     _map: tuple[dict[str, Area], dict[str, np.ndarray]] | None = field(init=False, repr=False, default=None)
@@ -96,11 +102,14 @@ class FittedForecast:
             arr = getattr(self, name)
             if arr.ndim == 2 and arr.shape[1] > self.max_horizon:
                 setattr(self, name, arr[:, : self.max_horizon])
+        self.estimated = np.zeros(n, dtype=bool) if self.estimated is None else np.asarray(self.estimated, dtype=bool)
+        self.estimate_q = np.zeros(2) if self.estimate_q is None else np.asarray(self.estimate_q, dtype=float)
         shapes = {
             "gemeente": (self.gemeente.shape, (n,)), "inhabitants": (self.inhabitants.shape, (n,)),
             "last_year": (self.last_year.shape, (n,)), "mean": (self.mean.shape, (n, self.max_horizon)),
             "lower": (self.lower.shape, (n, self.max_horizon)), "upper": (self.upper.shape, (n, self.max_horizon)),
             "observed": (self.observed.shape, (n, years)),
+            "estimated": (self.estimated.shape, (n,)), "estimate_q": (self.estimate_q.shape, (2,)),
         }
         bad = [f"{k} {got} != {want}" for k, (got, want) in shapes.items() if got != want]
         if bad or self.max_horizon < 1 or years < 1:
@@ -108,9 +117,6 @@ class FittedForecast:
         self.index = {str(c): i for i, c in enumerate(self.codes)}
         if len(self.index) != n:
             raise ModelIntegrityError("forecast arrays list a wijk code twice")
-        self.estimated = np.zeros(n, dtype=bool) if self.estimated is None else np.asarray(self.estimated, dtype=bool)
-        if self.estimated.shape != (n,):
-            raise ModelIntegrityError(f"forecast arrays do not fit together (estimated {self.estimated.shape} != {(n,)})")
         self.reach = self.origin + self.max_horizon
         self._extend_to(reach(self.origin, self.max_horizon))
 
@@ -376,6 +382,9 @@ class FittedForecast:
         the sum's interval is not the sum of the bounds nor the independent one: the common
         variance is ``var_gemeente_year * h``, the rest is counted as independent noise.
         """
+        est = self.estimated[rows]
+        if est.any():
+            return self._estimated_interval(rows[~est], rows[est], h)
         mean = self.mean[rows, h - 1]
         total = self.total(rows, h)
         if total <= 0:
@@ -383,6 +392,21 @@ class FittedForecast:
         idio = np.sum((mean * self.var_noise ** 0.5 / np.sqrt(mean + OFFSET)) ** 2) / total**2
         sd = np.sqrt(self.var_gemeente_year * h + idio)
         return total, total * float(np.exp(self.q_low * sd)), total * float(np.exp(self.q_high * sd))
+
+    def _estimated_interval(self, counted: np.ndarray, estimated: np.ndarray, h: int) -> tuple[float, float, float]:
+        """A sum with rows estimated from demographics: their range is the calibrated one of a
+        gemeente total (``estimate_q``) widened by the common variance of ``h`` years, and is
+        added to the counted rows' range as fully dependent (never narrower than either)."""
+        total = self.total(estimated, h)
+        extra = _Z80**2 * self.var_gemeente_year * h
+        lo, hi = float(self.estimate_q[0]), float(self.estimate_q[1])
+        lo = -np.sqrt(lo**2 + extra) if lo < 0 else lo - np.sqrt(extra)
+        hi = np.sqrt(hi**2 + extra) if hi > 0 else hi + np.sqrt(extra)
+        mean, lower, upper = total, total * float(np.exp(lo)), total * float(np.exp(hi))
+        if len(counted):
+            m, lo_c, hi_c = self.gemeente_interval(counted, h)
+            mean, lower, upper = mean + m, lower + lo_c, upper + hi_c
+        return mean, lower, upper
 
     # ------------------------------------------------------------- as arrays
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -392,8 +416,8 @@ class FittedForecast:
             out[k] = out[k][:, : self.max_horizon]
         out.update({k: np.array(getattr(self, k), dtype=np.int64) for k in _INTS})
         out.update({k: np.array(getattr(self, k), dtype=float) for k in _FLOATS})
-        if self.estimated is not None and self.estimated.any():  # only models with estimated rows carry it
-            out["estimated"] = np.asarray(self.estimated, dtype=bool)
+        if self.estimated.any():  # only models with estimated rows carry the marks and their quantiles
+            out.update({k: np.asarray(getattr(self, k)) for k in _OPTIONAL})
         return out
 
     @classmethod
@@ -407,6 +431,11 @@ class FittedForecast:
             kw[k] = int(arrays[k])
         for k in _FLOATS:
             kw[k] = float(arrays[k])
+        for k in _OPTIONAL:
+            if k in arrays:
+                kw[k] = arrays[k]
+        if "estimated" in arrays and np.asarray(arrays["estimated"]).dtype.kind != "b":
+            raise ModelIntegrityError("the estimated-row marks must be stored as booleans")
         if any(np.asarray(arrays[k]).dtype.kind not in "U" for k in ("codes", "gemeente")):
             raise ModelIntegrityError("wijk and gemeente codes must be stored as text")
         if "estimated" in arrays:

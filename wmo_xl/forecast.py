@@ -63,6 +63,20 @@ def forecast_interval(wijk: str, year: int, category: str = "totaal", model: str
     return lower, upper
 
 
+def estimate_note(code: str, model: str | Path | None = None, category: str = "totaal") -> str | None:
+    """The label of a figure estimated from demographics (CBS never counted the gemeente), or None.
+
+    One line, Dutch (it shows in Excel too): ``GM0687 Middelburg: schatting uit demografie
+    (geen CBS-telling), ...; hertrain op eigen cijfers of ververs met 'wmo-xl refresh'``. Every
+    surface that shows such a figure (CLI, UDF blocks, export) shows this beside it.
+    """
+    from .codes import normalize_code
+    from .data import category_of
+    from .demographic import note_for
+
+    return note_for(_model(category_of(category), model), normalize_code(code))
+
+
 def _as_list(value: object) -> list[object]:
     if value is None:
         return []

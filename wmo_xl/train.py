@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -18,6 +19,7 @@ from .cbs.link import link_dirs
 from .errors import WmoError
 from .horizon import RANGE_ASSUMPTION
 from .fitted import FittedForecast, observed_matrix
+from .gemeenten import gemeente_name
 from .model import WmoForecaster
 
 DEFAULT_DATA = Path("../shared/data/cbs")
@@ -218,6 +220,7 @@ begroting and meerjarenraming can always be made. Each year carries its distance
 1-3 years is a *prognose* whose 80% range is calibrated by the backtests above (they reach 3
 years); further out is an *extrapolatie*, and its range rests on an assumption: {RANGE_ASSUMPTION}.
 
+{_demographic_text(manifest)}
 **Intended use.** Budget and policy planning at wijk and gemeente level, "bij ongewijzigd
 beleid". Not for decisions about individual clients.
 
@@ -256,6 +259,7 @@ def train(
     published = combine(frames)  # the counts as CBS published them (observed years show these)
     df = combine(link_dirs(dirs, frames))  # on one method level across the 2024 break (fitting)
     models: dict[str, WmoForecaster] = {}
+    fit_rows: dict[str, pd.DataFrame] = {}
     years: dict[str, list[int]] = {}
     skipped: dict[str, str] = {}
     for cat in MODEL_CATEGORIES:
@@ -272,6 +276,7 @@ def train(
             say(f"{cat}: {n_gone} wijk codes their gemeente no longer uses in {int(rows['year'].max())} are not forecast")
         say(f"fitting {cat}")
         models[cat] = WmoForecaster().fit(rows)
+        fit_rows[cat] = rows
         years[cat] = sorted(int(y) for y in rows.loc[rows["clients"].notna(), "year"].unique())
     if "totaal" not in models:
         why = f" ({skipped['totaal']})" if "totaal" in skipped else ""
@@ -287,6 +292,10 @@ def train(
                 results.append(run_backtest(totaal, origin, h))
     names = df.dropna(subset=["gemeentenaam"]).drop_duplicates("gemeente", keep="last")
     gemeentenamen = dict(zip(names["gemeente"], names["gemeentenaam"].astype(str)))
+    fitted, estimates = demographic_estimates(dirs, models, fit_rows, say)
+    for fc in fitted.values():
+        for g in np.unique(fc.gemeente[fc.estimated]):
+            gemeentenamen.setdefault(str(g), gemeente_name(str(g)) or str(g))
     table = backtest_table(results)
     manifest: dict[str, Any] = {
         "kind": "national",
@@ -297,15 +306,84 @@ def train(
         "categories_skipped": skipped,
         "data_provenance": {**PROVENANCE, "data_dirs": [d.name for d in dirs], "online": online_sources(dirs)},
         "backtests": [r.summary() for r in results],
+        "demographic_estimate": estimates,
         "coefficients": {c: {"ageing": m.coef_[0], "shrink": m.coef_[1], "gemeente_dev": m.coef_[2], "prev_change": m.coef_[3], "drift": m.drift_} for c, m in models.items()},
     }
     manifest = _jsonable({**manifest, **(manifest_extra or {})})
     say("writing bundle")
-    forecasts = {c: with_published(m.forecast_, published[published["category"] == c]) for c, m in models.items()}
+    forecasts = {c: with_published(fitted[c], published[published["category"] == c]) for c in models}
     known = {str(w) for fc in forecasts.values() for w in fc.codes}
     wijknamen = {c: n for c, n in wijk_names_of(dirs).items() if c in known}
     path = write_bundle(out, forecasts, manifest, gemeentenamen=gemeentenamen, wijknamen=wijknamen, card=model_card(manifest, table))
     return path, manifest
+
+
+def demographic_estimates(dirs: list[Path], models: dict[str, WmoForecaster], rows: dict[str, pd.DataFrame],
+                          say: Callable[[str], None]) -> tuple[dict[str, FittedForecast], dict[str, Any]]:
+    """Every category's forecast with rows estimated from demographics for the gemeenten of
+    today CBS never counted (:mod:`wmo_xl.demographic`), and what the manifest records.
+
+    Needs a KWB basics file (``kwb_*_gemeente_wijk_basis.csv``, CBS 85984NED) in a data
+    directory; without one there are no estimates, and train says so.
+    """
+    from . import demographic as dm
+
+    fitted = {c: m.forecast_ for c, m in models.items()}
+    path = dm.kwb_basics_file(dirs)
+    if path is None:
+        say(f"no KWB basics file ({dm.KWB_BASICS_GLOB}) in the data: gemeenten CBS never counted get no estimate")
+        return fitted, {"source": None}
+    kwb = dm.read_kwb_basics(path)
+    basics = dm.training_basics(dirs)
+    out: dict[str, Any] = {"source": path.name, "table": "CBS Kerncijfers wijken en buurten 2024 (85984NED), CC BY 4.0",
+                           "label": dm.LABEL, "categories": {}}
+    for cat, m in models.items():
+        cs = dm.cross_section(rows[cat], basics)
+        if cs["gemeente"].nunique() < 2 * dm.N_FOLDS:
+            say(f"{cat}: {cs['gemeente'].nunique()} counted gemeenten with KWB basics, too few to estimate others")
+            continue
+        say(f"{cat}: leave-gemeente-out backtest of the demographic estimate")
+        summary, cal = dm.backtest_summary(cs)
+        fc, info = dm.add_estimates(m.forecast_, dm.fit_level(cs), cal, kwb)
+        fitted[cat] = fc
+        say(f"{cat}: {info['rows']} rows of {len(info['gemeenten'])} gemeenten estimated from demographics "
+            f"(WAPE {summary['wape']['demographic']:.3f} vs naive {summary['wape']['naive']:.3f})")
+        out["categories"][cat] = {"backtest": summary, **info}
+    return fitted, out
+
+
+def _demographic_text(manifest: dict[str, Any]) -> str:
+    from .demographic import backtest_table as demo_table
+
+    est = manifest.get("demographic_estimate") or {}
+    cats = est.get("categories") or {}
+    if not cats:
+        return ("**Gemeenten CBS never counted.** No KWB basics file was in the training data, so "
+                "gemeenten without Wmo counts per wijk get no estimate.\n")
+    lines = [
+        "**Gemeenten CBS never counted** (no Wmo-clienten per wijk in the training years) are estimated "
+        f"from demographics and labelled \"{est['label']}\" everywhere. Inputs: {est['table']} ({est['source']}): "
+        "inhabitants, women, density, woningvoorraad and land area of every wijk. A gradient-boosting "
+        "level model (clients per inhabitant from share of women, density and dwellings per inhabitant of "
+        "the wijk and its gemeente, and the gemeente's size) is fitted on the counted wijken of the last data "
+        "year; the 2024 inhabitants are brought back to that year by the national population growth (median "
+        "over gemeenten in both), and later years follow the model's national path (drift and ageing of the "
+        "counted wijken). A merged gemeente with predecessors CBS did not count gets one row for the missing "
+        "ones (code of the first), holding the remainder of its 2024 inhabitants; no split among several is "
+        "invented. The 80% range comes from a leave-gemeente-out backtest (counted gemeenten hidden in "
+        "folds, estimated from the others; coverage measured with quantiles from the other folds), widened "
+        "for later years by the model's common gemeente variance per year. Weak: most of the error is the "
+        "gemeente's own policy level, which demographics cannot see (hence the wide range); a remainder "
+        "inherits the error of applying the national population growth to the counted part (e.g. a fast-growing "
+        "successor overstates its missing predecessor). Retraining on own figures or `wmo-xl refresh` replaces "
+        "every estimate with counts.\n",
+    ]
+    for cat, c in cats.items():
+        lines.append(f"\n{cat}: {c['rows']} rows in {len(c['gemeenten'])} gemeenten estimated; "
+                     f"population growth to KWB 2024 x{c['population_growth']:.3f}; national path after the data year "
+                     + ", ".join(f"x{g:.3f}" for g in c["national_growth"][:4])
+                     + f" (years 1-{min(4, len(c['national_growth']))}).\n\n{demo_table(c['backtest'])}\n")
+    return "".join(lines)
 
 
 def _jsonable(obj: Any) -> Any:

@@ -215,16 +215,18 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
                     "(Engels N/A), een prijs die geen getal is de fout WAARDE (Engels VALUE): nooit een stil verkeerd getal.", st["note"])
     g0 = r + 4 + len(N.HELP)
     ws.write_string(g0, 1, "Gemeenten in dit bestand", st["h2"])
-    ws.write_row(g0 + 1, 1, ["code", "naam", "toelichting"], st["head"])
+    ws.write_row(g0 + 1, 1, ["code", "naam", "toelichting", "opmerking"], st["head"])
     for i, g in enumerate(data.gemeenten):
         ws.write_string(g0 + 2 + i, 1, g)
         ws.write_string(g0 + 2 + i, 2, data.names.get(g, g))
+        if g in data.estimates:  # a figure estimated from demographics: its label beside the name
+            ws.write_string(g0 + 2 + i, 4, data.estimates[g], st["note"])
         if g in data.notes:  # an old code: what became of it (the sheets show it under the gemeente)
             ws.write_string(g0 + 2 + i, 3, data.notes[g], st["note"])
     ws.set_column(0, 0, 2)
     ws.set_column(1, 1, 44)
     ws.set_column(2, 2, 60)
-    ws.set_column(3, 3, 80)
+    ws.set_column(3, 4, 80)
     first, last = g0 + 2, g0 + 1 + len(data.gemeenten)
     wb.define_name(N.MAP_NOTES, f"={L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 3)}")
     return (f"={L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 1)}",
@@ -261,6 +263,14 @@ def _menukaart(wb: Any, ws: Any, rows: list[MenuRow], st: dict[str, Any]) -> Non
     ws.freeze_panes(MENU_HEADER_ROW + 1, 1)
 
 
+def _next_column(span: str) -> str:
+    """'Model!$B$10:$C$20' -> '$D$20': the cell right of a range's last cell (the label column)."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    row, col = xl_cell_to_rowcol(span.split(":")[-1].replace("$", ""))
+    return f"${xl_col_to_name(col + 1)}${row + 1}"
+
+
 def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str, Any]) -> None:
     """Gemeente total with its 80% range and the wijk grid of the chosen gemeente and category."""
     g0, c0 = data.gemeenten[0], "totaal"
@@ -277,6 +287,9 @@ def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str
     ws.data_validation(3, 2, 3, 2, {"validate": "list", "source": codes,
                                     "error_title": "Onbekende gemeente", "error_message": "Kies een gemeentecode uit de lijst (blad Model)."})
     ws.write_formula(3, 3, f'=IFERROR(VLOOKUP($C$4,{names},2,FALSE),"")', st["label"], data.names.get(g0, g0))
+    labels = names.rsplit(":", 1)[0] + ":" + _next_column(_next_column(names))  # code .. the opmerking column
+    ws.write_formula(5, 5, f'=IFERROR(VLOOKUP($C$4,{labels},4,FALSE)&"","")', st["note"],
+                     data.estimates.get(g0, ""))  # a demographic estimate says so beside the gemeente
     ws.write_string(4, 1, "Categorie", st["label"])
     ws.write_string(4, 2, c0, st["input"])
     ws.data_validation(4, 2, 4, 2, {"validate": "list", "source": list(data.categories)})

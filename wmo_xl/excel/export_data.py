@@ -20,7 +20,7 @@ from ..bundle import get_bundle
 from ..codes import check_code, is_gemeente
 from ..costs import category_clients
 from ..errors import WmoError
-from ..forecast import forecast_table
+from ..forecast import estimate_note, forecast_table
 from ..gemeenten import gemeente_name, history_note
 from ..menukaart import load_category_shares
 from ..wijken import wijken_of
@@ -63,6 +63,7 @@ class ExportData:
     #: gemeente -> the Dutch line of what became of an old code (wmo_xl.gemeenten.history_note)
     notes: dict[str, str] = field(default_factory=dict)
     model_status: str = ""  # "landelijk model (eigen model geweigerd: ...)": heads every sheet with figures
+    estimates: dict[str, str] = field(default_factory=dict)  # gemeente -> label of a demographic estimate
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -205,4 +206,5 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
         last_observed=int(est.origin), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
         max_horizon=int(est.max_horizon), model_status=model_status or bundle_status(bundle),
+        estimates={g: n for g in codes if (n := estimate_note(g, model))},
     )

@@ -428,7 +428,7 @@ def wmo_forecast_sheet(gemeente, years, category=None, stamp=None):  # no annota
         for i, row in enumerate(grid):
             row.append(col[3 + i])
     header = [["Wijk", *q.years]]
-    return head + [[_header_line(choice, code)] + [None] * len(q.years)] + header + grid
+    return head + [[_header_line(choice, code, q.category, model)] + [None] * len(q.years)] + header + grid
 
 
 def map_note(code: Any) -> str | None:
@@ -455,10 +455,21 @@ def _model_line(choice: ModelChoice) -> str:
     return model_line(choice.status)
 
 
-def _header_line(choice: ModelChoice, code: Any) -> str:
-    """The block's header line: what became of an old code (if it is one), then the model."""
-    note = map_note(code)
-    return f"{note} - {_model_line(choice)}" if note else _model_line(choice)
+def _estimate_label(code: Any, category: str, model: Path | None) -> str | None:
+    """The block header's label of a figure estimated from demographics (None: counted by CBS)."""
+    from ..forecast import estimate_note
+
+    try:
+        return estimate_note(str(code), model, category)
+    except WmoError:
+        return None
+
+
+def _header_line(choice: ModelChoice, code: Any, category: str, model: Path | None) -> str:
+    """The block's header line: what became of an old code, whether the figures are a
+    demographic estimate, then the model (one cell, Dutch)."""
+    parts = [map_note(code), _estimate_label(code, category, model), _model_line(choice)]
+    return " - ".join(p for p in parts if p)
 
 
 BUDGET_LABELS = {"basis": "Basis (EUR)", "scenario": "Scenario (EUR)", "verschil": "Verschil scenario - basis (EUR)"}
@@ -610,7 +621,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             for c in cats:
                 clients[(c, y)] = _message(exc)
             factor[y] = (_message(exc), _message(exc))
-    block.append([_header_line(choice, code)] + [None] * (width - 1))
+    block.append([_header_line(choice, code, "totaal", model)] + [None] * (width - 1))
     block.append(row3("Clienten per categorie", None, {}))
     sources = _sources(code, model)
     for c in cats:
