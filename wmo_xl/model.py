@@ -52,10 +52,21 @@ __all__ = ["OFFSET", "FittedForecast", "WmoForecaster"]
 GEMEENTE_PRIOR_CLIENTS = 100.0
 _Z80 = 1.2815515655446004
 
-PAIR_COLUMNS = ["ageing", "shrink", "gemeente_dev", "prev_change"]
+PAIR_COLUMNS = ["ageing", "shrink", "gemeente_dev", "prev_change", "trend"]
 #: Coefficients without evidence: about two thirds of Wmo clients are 65+, so clients grow
-#: with two thirds of the 65+ growth; a wijk moves to its expectation by its noise share.
-DEFAULT_COEF = np.array([0.65, 1.0, 0.0, 0.0])
+#: with two thirds of the 65+ growth; a wijk moves to its expectation by its noise share;
+#: a gemeente's own trend is not assumed to persist until pairs show it does.
+DEFAULT_COEF = np.array([0.65, 1.0, 0.0, 0.0, 0.0])
+#: The level corrections applied once (the others grow with the years ahead).
+ONE_OFF = ["shrink", "gemeente_dev", "prev_change"]
+#: Year-on-year growths (up to the origin) averaged into a gemeente's trend.
+TREND_YEARS = 4
+#: Damping of the trend per further year without evidence from 2- and 3-year-ahead pairs.
+DEFAULT_DAMPING = 0.8
+#: Pairs' weight halves every this many years of age of their origin (chosen on the 2017 -> 2018
+#: backtest and a synthetic world whose trends start after years without: see the model card).
+HALF_LIFE = 2.0
+DAMPING_GRID = np.round(np.arange(0.0, 1.0001, 0.05), 2)
 
 
 def _cross_section_model(random_state: int) -> HistGradientBoostingRegressor:
@@ -65,6 +76,54 @@ def _cross_section_model(random_state: int) -> HistGradientBoostingRegressor:
         loss="poisson", max_iter=80, learning_rate=0.1, min_samples_leaf=30,
         l2_regularization=1.0, monotonic_cst=mono, random_state=random_state,
     )
+
+
+def damped_steps(steps: np.ndarray, damping: float) -> np.ndarray:
+    """Sum of ``damping**k`` for k = 0 .. steps - 1: how many years' worth of a trend a forecast
+    ``steps`` years ahead carries (1 at one year ahead; at most ``1 / (1 - damping)``)."""
+    steps = np.asarray(steps, dtype=float)
+    if damping >= 1.0:
+        return steps
+    return (1.0 - damping**steps) / (1.0 - damping)
+
+
+def gemeente_trend(obs: pd.DataFrame, origin: int, years: int = TREND_YEARS) -> pd.Series:
+    """Each gemeente's recent growth relative to the country: log growth of its summed clients
+    over the last ``years`` year pairs up to ``origin``, on wijken counted in both years of a
+    pair, minus the national growth of that pair, averaged and shrunk by evidence.
+
+    The shrinkage is empirical Bayes: the counting noise of a gemeente's mean growth is about
+    ``2 / clients / n_years`` (Poisson on both years), the spread of true trends is what the
+    gemeenten's variance leaves after that noise. A small gemeente's jump so weighs less than a
+    large one's. Only gemeenten counted in ``origin - 1`` and ``origin`` get a trend (the
+    others 0): an older trend is no evidence of the current one.
+    """
+    recent = obs[(obs["year"] >= origin - years) & (obs["year"] <= origin)]
+    if recent.empty:
+        return pd.Series(dtype=float)
+    p = recent.pivot_table(index="wijk", columns="year", values="clients", aggfunc="sum")
+    gem = recent.drop_duplicates("wijk", keep="last").set_index("wijk")["gemeente"]
+    rates: dict[int, pd.Series] = {}
+    sizes: dict[int, pd.Series] = {}
+    for t in range(origin - years + 1, origin + 1):
+        if t - 1 not in p.columns or t not in p.columns:
+            continue
+        m = p[[t - 1, t]].dropna()
+        s = m.groupby(gem.reindex(m.index).to_numpy()).sum()
+        s = s[(s[t - 1] > 0) & (s[t] > 0)]
+        if s.empty:
+            continue
+        national = np.log(s[t].sum() / s[t - 1].sum())
+        rates[t], sizes[t] = np.log(s[t] / s[t - 1]) - national, s[t - 1]
+    if origin not in rates:
+        return pd.Series(dtype=float)
+    current = rates[origin].index
+    r = pd.concat(rates, axis=1).reindex(current)
+    n = pd.concat(sizes, axis=1).reindex(current)
+    mean = r.mean(axis=1)
+    noise = (2.0 / n).mean(axis=1) / r.notna().sum(axis=1)
+    tau2 = max(float(np.var(mean) - np.mean(noise)), 1e-4)
+    return mean * tau2 / (tau2 + noise)
 
 
 @dataclass
@@ -92,6 +151,9 @@ class WmoForecaster(BaseEstimator):
         n_folds: int = 4,
         prior_sd_year: float = 0.10,
         prior_years: float = 1.0,
+        trend_years: int = TREND_YEARS,
+        half_life: float = HALF_LIFE,
+        trend: bool = True,
         random_state: int = 0,
     ) -> None:
         self.coverage = coverage
@@ -100,6 +162,9 @@ class WmoForecaster(BaseEstimator):
         self.n_folds = n_folds
         self.prior_sd_year = prior_sd_year
         self.prior_years = prior_years
+        self.trend_years = trend_years
+        self.half_life = half_life
+        self.trend = trend
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
@@ -118,6 +183,7 @@ class WmoForecaster(BaseEstimator):
         pairs = self._training_pairs(df)
         self.n_pairs_ = len(pairs)
         self._fit_coefficients(pairs)
+        self._fit_damping(pairs)
         self._fit_spread(pairs)
         state = self._origin_state(df, self.origin_, keep_model=True)
         cells = {(w, int(yr)): float(c) for w, yr, c in observed[["wijk", "year", "clients"]].itertuples(index=False)}
@@ -171,6 +237,7 @@ class WmoForecaster(BaseEstimator):
         prev_key = list(zip(f.index, f["last_year"].fillna(0).astype(int) - 1))
         prev_val = prev.reindex(prev_key).to_numpy()
         f["prev_change"] = np.nan_to_num(np.log((f["last_clients"].to_numpy() + OFFSET) / (prev_val + OFFSET)))
+        f["trend"] = f["gemeente"].map(gemeente_trend(obs, origin, int(self.trend_years))).fillna(0.0)
         ageing = cohort_ageing(latest_row, past, self.max_horizon)
         if keep_model:
             self.cross_section_model_ = model
@@ -188,6 +255,9 @@ class WmoForecaster(BaseEstimator):
             f = st.frame[st.frame["last_year"] == o].copy()
             f["ageing"] = st.ageing[:, 0][st.frame.index.get_indexer(f.index)]
             f["actual"] = actual.reindex(list(zip(f.index, [o + 1] * len(f)))).to_numpy()
+            for h in (2, 3):  # further years, for the trend's damping
+                f[f"actual_{h}"] = actual.reindex(list(zip(f.index, [o + h] * len(f)))).to_numpy()
+                f[f"ageing_{h}"] = st.ageing[:, min(h, self.max_horizon) - 1][st.frame.index.get_indexer(f.index)]
             f["origin"] = o
             frames.append(f.dropna(subset=["actual"]))
         return pd.concat(frames) if frames else pd.DataFrame()
@@ -199,15 +269,47 @@ class WmoForecaster(BaseEstimator):
         if len(pairs) < self.min_pairs:
             return
         target = np.log((pairs["actual"] + OFFSET) / (pairs["last_clients"] + OFFSET))
-        weight = pairs["last_clients"] + OFFSET
+        weight = (pairs["last_clients"] + OFFSET) * self._recency(pairs)
+        columns = PAIR_COLUMNS if self.trend else PAIR_COLUMNS[:4]  # trend=False: the model before issue 20
         reg = HuberRegressor(epsilon=1.5, alpha=1e-3, max_iter=500)
-        reg.fit(pairs[PAIR_COLUMNS].to_numpy(), target.to_numpy(), sample_weight=weight.to_numpy())
+        reg.fit(pairs[columns].to_numpy(), target.to_numpy(), sample_weight=weight.to_numpy())
+        fitted = np.zeros(len(PAIR_COLUMNS))
+        fitted[: len(columns)] = reg.coef_
         # One or two origin years are little evidence of how the next year behaves: weigh the
         # fit against the no-evidence defaults as if those were `prior_years` years of pairs.
         n_years = pairs["origin"].nunique()
         w = n_years / (n_years + self.prior_years)
-        self.coef_ = w * reg.coef_ + (1 - w) * DEFAULT_COEF
+        self.coef_ = w * fitted + (1 - w) * DEFAULT_COEF
         self.drift_ = w * float(reg.intercept_)
+
+    def _recency(self, pairs: pd.DataFrame) -> np.ndarray:
+        """Weight of each pair by the age of its origin: halved every ``half_life`` years."""
+        age = int(pairs["origin"].max()) - pairs["origin"].to_numpy()
+        return 0.5 ** (age / float(self.half_life))
+
+    def _fit_damping(self, pairs: pd.DataFrame) -> None:
+        """The trend's damping per further year, from 2- and 3-year-ahead pairs where there are
+        enough (the value on the grid with the least weighted absolute log error, the other terms
+        as fitted); otherwise :data:`DEFAULT_DAMPING`."""
+        self.damping_ = DEFAULT_DAMPING
+        if len(pairs) < self.min_pairs or abs(self.coef_[4]) < 1e-3:
+            return
+        one_off = pairs[ONE_OFF].to_numpy() @ self.coef_[1:4]
+        base = np.log(pairs["last_clients"].to_numpy() + OFFSET) + one_off
+        weight = (pairs["last_clients"].to_numpy() + OFFSET) * self._recency(pairs)
+        pieces = []
+        for h in (2, 3):
+            ok = pairs[f"actual_{h}"].notna().to_numpy()
+            if not ok.any():
+                continue
+            p = pairs[ok]
+            known = base[ok] + self.drift_ * h + self.coef_[0] * p[f"ageing_{h}"].to_numpy()
+            pieces.append((np.log(p[f"actual_{h}"].to_numpy() + OFFSET) - known, self.coef_[4] * p["trend"].to_numpy(), h,
+                           weight[ok]))
+        if sum(len(x[0]) for x in pieces) < self.min_pairs:
+            return
+        loss = [sum(np.sum(w * np.abs(y - t * damped_steps(h, d))) for y, t, h, w in pieces) for d in DAMPING_GRID]
+        self.damping_ = float(DAMPING_GRID[int(np.argmin(loss))])
 
     def _log_change(self, frame: pd.DataFrame) -> np.ndarray:
         """One-year-ahead change of log(clients + 5) for the pairs' rows."""
@@ -255,12 +357,12 @@ class WmoForecaster(BaseEstimator):
         expected = np.log(f["expected"].to_numpy() + OFFSET) + f["gemeente_dev"].to_numpy()
         base = np.where(has_obs, base, expected)
         # one-off level corrections (noise and gemeente deviation), then growth per year
-        one_off = PAIR_COLUMNS[1:]
-        frame = f[one_off].copy()
-        frame.loc[~has_obs, one_off] = 0.0
-        corr = frame.to_numpy() @ self.coef_[1:]
+        frame = f[ONE_OFF].copy()
+        frame.loc[~has_obs, ONE_OFF] = 0.0
+        corr = frame.to_numpy() @ self.coef_[1:4]
         ageing = np.take_along_axis(state.ageing, np.clip(steps - 1, 0, self.max_horizon - 1).astype(int), axis=1)
-        mu = base[:, None] + corr[:, None] + self.drift_ * steps + self.coef_[0] * ageing
+        trend = self.coef_[4] * f["trend"].to_numpy()[:, None] * damped_steps(steps, self.damping_)
+        mu = base[:, None] + corr[:, None] + self.drift_ * steps + self.coef_[0] * ageing + trend
         counts = np.exp(base) - OFFSET
         var = path_variance(self.var_year_, self.var_noise_, steps, counts)
         var = np.where(has_obs[:, None], var, var + 0.25)  # no history: demographic guess only
