@@ -16,8 +16,14 @@ estimated from information up to the origin year:
 3. **Ageing.** The cross-section model is re-applied to the wijk's population aged by
    cohort (65+ survival, 45-65 inflow); the ratio is the demographic growth.
 4. **Drift.** The average yearly growth not explained by the above.
+5. **Gemeente trend** (:mod:`wmo_xl.trend`). The gemeente's growth relative to the country over
+   the last years up to the origin, shrunk by evidence. Whether such trends persist differs
+   between periods (on 2015-2018 they did not), so its weight is fitted like the others and
+   comes out about zero where they do not; it carries on with the years ahead, damped by a
+   factor per year fitted on 2- and 3-year-ahead pairs. Pairs weigh less as their origin
+   ages (``half_life``), so a change of regime after a refresh shows in the fit.
 
-The coefficients of 1, 2, the previous year's change and the drift are fitted (Huber
+The coefficients of 1, 2, 5, the previous year's change and the drift are fitted (Huber
 regression, robust to the odd registration break) on one-year-ahead pairs built the same
 way at every earlier origin, so they are out-of-sample by construction. With only one or
 two origin years, the fit is averaged with the no-evidence defaults, which count as
@@ -46,6 +52,7 @@ from threadpoolctl import threadpool_limits
 from .errors import WmoError
 from .features import FEATURE_NAMES, SHARE_65_INDEX, cohort_ageing, demographic_features
 from .fitted import OFFSET, FittedForecast, observed_matrix, path_bounds, path_variance
+from .trend import TREND_YEARS, damped_steps, gemeente_trend
 
 __all__ = ["OFFSET", "FittedForecast", "WmoForecaster"]
 #: Pseudo-count of clients pulling a gemeente's ratio towards the national one.
@@ -59,8 +66,6 @@ PAIR_COLUMNS = ["ageing", "shrink", "gemeente_dev", "prev_change", "trend"]
 DEFAULT_COEF = np.array([0.65, 1.0, 0.0, 0.0, 0.0])
 #: The level corrections applied once (the others grow with the years ahead).
 ONE_OFF = ["shrink", "gemeente_dev", "prev_change"]
-#: Year-on-year growths (up to the origin) averaged into a gemeente's trend.
-TREND_YEARS = 4
 #: Damping of the trend per further year without evidence from 2- and 3-year-ahead pairs.
 DEFAULT_DAMPING = 0.8
 #: Pairs' weight halves every this many years of age of their origin (chosen on the 2017 -> 2018
@@ -76,54 +81,6 @@ def _cross_section_model(random_state: int) -> HistGradientBoostingRegressor:
         loss="poisson", max_iter=80, learning_rate=0.1, min_samples_leaf=30,
         l2_regularization=1.0, monotonic_cst=mono, random_state=random_state,
     )
-
-
-def damped_steps(steps: np.ndarray, damping: float) -> np.ndarray:
-    """Sum of ``damping**k`` for k = 0 .. steps - 1: how many years' worth of a trend a forecast
-    ``steps`` years ahead carries (1 at one year ahead; at most ``1 / (1 - damping)``)."""
-    steps = np.asarray(steps, dtype=float)
-    if damping >= 1.0:
-        return steps
-    return (1.0 - damping**steps) / (1.0 - damping)
-
-
-def gemeente_trend(obs: pd.DataFrame, origin: int, years: int = TREND_YEARS) -> pd.Series:
-    """Each gemeente's recent growth relative to the country: log growth of its summed clients
-    over the last ``years`` year pairs up to ``origin``, on wijken counted in both years of a
-    pair, minus the national growth of that pair, averaged and shrunk by evidence.
-
-    The shrinkage is empirical Bayes: the counting noise of a gemeente's mean growth is about
-    ``2 / clients / n_years`` (Poisson on both years), the spread of true trends is what the
-    gemeenten's variance leaves after that noise. A small gemeente's jump so weighs less than a
-    large one's. Only gemeenten counted in ``origin - 1`` and ``origin`` get a trend (the
-    others 0): an older trend is no evidence of the current one.
-    """
-    recent = obs[(obs["year"] >= origin - years) & (obs["year"] <= origin)]
-    if recent.empty:
-        return pd.Series(dtype=float)
-    p = recent.pivot_table(index="wijk", columns="year", values="clients", aggfunc="sum")
-    gem = recent.drop_duplicates("wijk", keep="last").set_index("wijk")["gemeente"]
-    rates: dict[int, pd.Series] = {}
-    sizes: dict[int, pd.Series] = {}
-    for t in range(origin - years + 1, origin + 1):
-        if t - 1 not in p.columns or t not in p.columns:
-            continue
-        m = p[[t - 1, t]].dropna()
-        s = m.groupby(gem.reindex(m.index).to_numpy()).sum()
-        s = s[(s[t - 1] > 0) & (s[t] > 0)]
-        if s.empty:
-            continue
-        national = np.log(s[t].sum() / s[t - 1].sum())
-        rates[t], sizes[t] = np.log(s[t] / s[t - 1]) - national, s[t - 1]
-    if origin not in rates:
-        return pd.Series(dtype=float)
-    current = rates[origin].index
-    r = pd.concat(rates, axis=1).reindex(current)
-    n = pd.concat(sizes, axis=1).reindex(current)
-    mean = r.mean(axis=1)
-    noise = (2.0 / n).mean(axis=1) / r.notna().sum(axis=1)
-    tau2 = max(float(np.var(mean) - np.mean(noise)), 1e-4)
-    return mean * tau2 / (tau2 + noise)
 
 
 @dataclass

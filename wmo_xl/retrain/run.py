@@ -20,7 +20,7 @@ from ..codes import gemeente_of
 from ..errors import WmoError
 from ..safefiles import WorkbookLock
 from ..fitted import FittedForecast
-from .recalibrate import local_backtest, recalibrate
+from .recalibrate import local_backtest, recalibrate, trend_of
 from .rows import DATA_SHEET, Problem, parse_rows
 
 REPORT_SHEET = "Controle"
@@ -66,8 +66,9 @@ def retrain_frame(
     backtests: dict[str, Any] = {}
     for cat, rows in local.groupby("category"):
         base = national.model(str(cat))
-        models[str(cat)] = recalibrate(base, rows)
-        backtests[str(cat)] = local_backtest(base, rows)
+        trend = trend_of(national.manifest, str(cat))
+        models[str(cat)] = recalibrate(base, rows, trend)
+        backtests[str(cat)] = local_backtest(base, rows, trend)
     gemeenten = sorted(set(local["gemeente"]))
     for cat, base in national.models.items():  # categories without local rows: national, same gemeenten
         if cat not in models:
@@ -80,7 +81,7 @@ def retrain_frame(
                 rows = rows.dropna()
                 rows["gemeente"] = rows["wijk"].map(gemeente_of)
                 if not rows.empty:
-                    models[cat] = recalibrate(base, rows)
+                    models[cat] = recalibrate(base, rows, trend_of(national.manifest, cat))
     years = sorted(int(y) for y in local["year"].unique())
     nat = national.manifest
     manifest = {
