@@ -171,10 +171,10 @@ def backtest_table(results: list[BacktestResult]) -> str:
 
 
 def trend_table(before: list[BacktestResult], after: list[BacktestResult]) -> str:
-    """Markdown table: each backtest without the gemeente trend term (the model before issue 20:
-    no trend, every origin weighed alike) and with it, on the same wijken."""
+    """Markdown table: each backtest of the model before the gemeente trend term (issue 20: no
+    trend, every origin's pairs weighed alike) and of today's, on the same wijken."""
     lines = [
-        "| origin -> year (h) | wijken | WAPE without trend | WAPE with trend | 80% coverage wijken (without / with) | 80% coverage gemeente sums (without / with) |",
+        "| origin -> year (h) | wijken | WAPE before | WAPE now | 80% coverage wijken (before / now) | 80% coverage gemeente sums (before / now) |",
         "|---|---|---|---|---|---|",
     ]
     for b, a in zip(before, after):
@@ -198,11 +198,14 @@ fitted with the other terms on the same one-year-ahead pairs; it carries on with
 ahead damped by a factor per further year, chosen on the 2- and 3-year-ahead pairs where the
 weight is not about zero (else {DEFAULT_DAMPING}). Pairs weigh less as their origin ages (halved every
 {c['half_life']:g} years), so a change of regime after a refresh shows in the fit.
-Fitted on these data: weight {c['trend']:.3f} (totaal){'' if 'hbh' not in manifest['coefficients'] else f", {manifest['coefficients']['hbh']['trend']:.3f} (hbh)"}, damping {c['trend_damping']:.2f}.
+Fitted on these data: weight {c['trend']:.3f} (totaal, damping {c['trend_damping']:.2f}){'' if 'hbh' not in manifest['coefficients'] else f", {manifest['coefficients']['hbh']['trend']:.3f} (hbh)"}.
 On 2015-2018 gemeente trends did not persist, so the weight is about zero and the forecasts
 hardly move; where the data show persistence (a synthetic CBS whose gemeenten grow or shrink
 steadily, tests/test_trend.py) the weight comes out above 1 and the term carries the trend.
-Backtests without and with the term (same wijken):
+The local recalibration (retrain on a gemeente's own figures) carries the local growth beyond
+the national model's with this weight and damping (docs/retrain.md).
+Backtests of the model before the term (no trend, every origin's pairs weighed alike) and now,
+on the same wijken; the weight is about zero in each, so what moves comes from the half-life:
 
 {trend_table_md}
 """
