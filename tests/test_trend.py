@@ -161,3 +161,20 @@ def test_recalibration_carries_the_local_trend_with_the_national_weight(refreshe
         assert np.allclose(damped[:, 0], straight[:, 0])
         assert (damped >= np.minimum(straight, nat) - 1e-6).all() and (damped <= np.maximum(straight, nat) + 1e-6).all()
     assert right >= 4
+
+
+def test_retrain_reads_the_trend_from_the_national_manifest(refreshed: tuple[Path, Path, object, dict], tmp_path: Path) -> None:
+    """The Excel retrain path (retrain_frame) carries the local growth with the national weight."""
+    from wmo_xl.retrain import recalibrate, retrain_frame
+    from wmo_xl.retrain.recalibrate import trend_of
+
+    data, model, truth, world = refreshed
+    national = load_bundle(model)
+    g = min(world, key=lambda k: world[k][3])  # the fastest-shrinking gemeente
+    rows = load_dir(data)
+    local = rows[(rows["category"] == "totaal") & (rows["gemeente"] == g) & rows["clients"].notna()][["wijk", "year", "clients", "gemeente", "category"]]
+    path, manifest = retrain_frame(local, tmp_path / "own", national)
+    want = trend_of(national.manifest, "totaal")
+    assert want is not None and manifest["trend"]["totaal"] == pytest.approx(list(want))
+    own = load_bundle(path).model("totaal")
+    assert np.allclose(own.mean, recalibrate(national.model("totaal"), local.drop(columns="category"), want).mean)

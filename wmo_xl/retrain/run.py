@@ -95,6 +95,7 @@ def retrain_frame(
         "local_rows": int(len(local)),
         "local_backtest": backtests.get("totaal", next(iter(backtests.values()), {})),
         "local_backtests": backtests,
+        "trend": {c: trend_of(nat, c) for c in models},  # national (weight, damping) the local growth was carried with
         "data_provenance": {**nat.get("data_provenance", {}), "local": source},
         "backtests": nat.get("backtests", []),
     }
