@@ -66,6 +66,9 @@ def test_refresh_forecasts_the_direction_of_steady_trends(refreshed: tuple[Path,
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
     weight = manifest["coefficients"]["totaal"]["trend"]
     assert weight > 0.5  # the data show persistence: the term carries the trend
+    card = (model / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert f"weight {weight:.3f} (totaal" in card and "about zero in each" not in card
+    assert "| 2023 -> 2024 (1) |" in card.split("WAPE before")[1]  # the refreshed years, before and now
 
     # the same data without the trend term (the model before issue 20): a larger 2025 error
     rows = combine(link_dirs([data], [load_dir(data)]))

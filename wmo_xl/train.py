@@ -185,6 +185,12 @@ def trend_table(before: list[BacktestResult], after: list[BacktestResult]) -> st
     return "\n".join(lines)
 
 
+def _trend_moves(manifest: dict[str, Any]) -> str:
+    """Where the fitted weight is about zero, what changed in the backtests is the half-life."""
+    weights = [abs(c.get("trend", 0.0)) for c in manifest["coefficients"].values()]
+    return "; the weight is about zero in each, so what moves comes from the half-life" if max(weights) < 0.1 else ""
+
+
 def _trend_text(manifest: dict[str, Any], trend_table_md: str) -> str:
     c = manifest["coefficients"].get("totaal", {})
     if "trend" not in c:
@@ -205,7 +211,7 @@ steadily, tests/test_trend.py) the weight comes out above 1 and the term carries
 The local recalibration (retrain on a gemeente's own figures) carries the local growth beyond
 the national model's with this weight and damping (docs/retrain.md).
 Backtests of the model before the term (no trend, every origin's pairs weighed alike) and now,
-on the same wijken; the weight is about zero in each, so what moves comes from the half-life:
+on the same wijken{_trend_moves(manifest)}:
 
 {trend_table_md}
 """
