@@ -10,6 +10,10 @@ suffixes that differ per year (KWB keys of 2022/2023/2024 as CBS published them)
 letter wijk codes from 2023, ``null`` / ``"."`` for suppressed counts, a Wmo year published
 in both the original and the improved (2024) method, and distractor titles.
 
+:func:`trend_cbs` serves another world (issue 20): 40 gemeenten growing or shrinking steadily
+by -3% to +6% a year over 2019-2024, with the 2025 truth withheld, optionally after years
+without trends (a regime change).
+
 The server binds 127.0.0.1 on a free port, serves at most ``max_requests`` requests and shuts
 itself down after ``lifetime`` seconds: a test that forgets it cannot leave it running.
 """
