@@ -10,6 +10,10 @@ suffixes that differ per year (KWB keys of 2022/2023/2024 as CBS published them)
 letter wijk codes from 2023, ``null`` / ``"."`` for suppressed counts, a Wmo year published
 in both the original and the improved (2024) method, and distractor titles.
 
+:func:`trend_cbs` serves another world (issue 20): 40 gemeenten growing or shrinking steadily
+by -3% to +6% a year over 2019-2024, with the 2025 truth withheld, optionally after years
+without trends (a regime change).
+
 The server binds 127.0.0.1 on a free port, serves at most ``max_requests`` requests and shuts
 itself down after ``lifetime`` seconds: a test that forgets it cannot leave it running.
 """
@@ -68,7 +72,13 @@ IDS: dict[tuple[str, int, str], str] = {
     ("wmo_type", 2022, "origineel"): "85377NED", ("wmo_type", 2022, "2024"): "86189NED",
     ("wmo_type", 2023, "2024"): "86190NED", ("wmo_type", 2024, "2024"): "85996NED",
     ("kwb", 2021, ""): "85039NED", ("kwb", 2022, ""): "85318NED", ("kwb", 2023, ""): "85618NED", ("kwb", 2024, ""): "85984NED",
+    # earlier and later years, served only by the trend world (:func:`trend_cbs`)
+    ("wmo_type", 2019, "2024"): "86186NED", ("wmo_type", 2020, "2024"): "86187NED", ("wmo_type", 2025, "2024"): "86158NED",
+    ("kwb", 2019, ""): "84583NED", ("kwb", 2020, ""): "84799NED", ("kwb", 2025, ""): "86165NED",
     ("wmo_financiering", 2023, ""): "85638NED", ("wmo_financiering", 2024, ""): "85995NED",
+    # made-up ids of years CBS has not published, for a world with a regime change
+    **{("wmo_type", y, "2024"): f"99{y % 100:02d}1NED" for y in range(2026, 2032)},
+    **{("kwb", y, ""): f"99{y % 100:02d}2NED" for y in range(2026, 2032)},
 }
 
 
@@ -113,15 +123,27 @@ class Truth:
     names: dict[str, str] = field(default_factory=dict)
 
 
-def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 2024), wijken: int | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[dict[str, Any]]]], Truth]:
+def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 2024), wijken: int | None = None,
+                  gemeenten: dict[str, tuple[str, int, float, float, float]] | None = None,
+                  noise: tuple[float, float] = (0.0, 0.0), trend_from: int | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[dict[str, Any]]]], Truth]:
     """(catalogue entries, table id -> resources, truth) of a small synthetic CBS
-    (``wijken``: wijken per gemeente instead of the default 5, for timing runs)."""
+    (``wijken``: wijken per gemeente instead of the default 5, for timing runs; ``gemeenten``:
+    another world than :data:`GEMEENTEN`; ``noise``: sd of a yearly log shock per gemeente and
+    per wijk on top of the steady growth; ``trend_from``: the year the growth starts, before
+    it only the shocks move the counts)."""
     assert wijken is None or 1 <= wijken <= 99, "wijk codes have two characters: at most 99 wijken per gemeente"
-    gems = {g: (v[0], wijken if wijken is not None else v[1], *v[2:]) for g, v in GEMEENTEN.items()}
+    gems = {g: (v[0], wijken if wijken is not None else v[1], *v[2:]) for g, v in (gemeenten or GEMEENTEN).items()}
     rng = np.random.default_rng(seed)
     truth = Truth()
     pop0 = {(g, k): int(rng.integers(1500, 9000)) for g, (_, n, *_r) in gems.items() for k in range(n)}
     s65 = {(g, k): float(rng.uniform(0.12, 0.30)) for g, (_, n, *_r) in gems.items() for k in range(n)}
+    shock: dict[tuple[str, int, int], float] = {}  # (gemeente, wijk or -1, year) -> log shock
+    if any(noise):
+        for y in years:
+            for g, (_, n, *_r) in gems.items():
+                shock[(g, -1, y)] = float(rng.normal(0.0, noise[0]))
+                for k in range(n):
+                    shock[(g, k, y)] = float(rng.normal(0.0, noise[1]))
     for g, (_, n, _r, _gr, _f) in gems.items():
         for k in range(n):
             for y in years:
@@ -132,7 +154,9 @@ def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 202
             for k, code in enumerate(wijk_codes(g, n, y)):
                 t = y - years[0]
                 pop = int(pop0[(g, k)] * 1.01**t)
-                yield g, name, k, code, pop, rate * (s65[(g, k)] / 0.2) * (1 + growth) ** t, factor
+                wobble = np.exp(shock.get((g, -1, y), 0.0) + shock.get((g, k, y), 0.0))
+                tg = t if trend_from is None else max(0, y - trend_from)
+                yield g, name, k, code, pop, rate * (s65[(g, k)] / 0.2) * (1 + growth) ** tg * wobble, factor
 
     catalog: list[dict[str, Any]] = []
     tables: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -269,6 +293,33 @@ def synthetic_cbs(seed: int = 0, years: tuple[int, ...] = (2021, 2022, 2023, 202
         catalog.append({"ID": len(catalog), "Identifier": tid, "Title": title, "ShortTitle": title[:40], "Period": "", "Modified": "2025-01-01T00:00:00",
                         "OutputStatus": "Regulier", "Language": "nl", "Catalog": "CBS"})
     return catalog, tables, truth
+
+
+def trend_world(n: int = 40, seed: int = 1) -> dict[str, tuple[str, int, float, float, float]]:
+    """``n`` gemeenten (GM1001 ...) that grow or shrink steadily by -3% to +6% a year, 3-7 wijken each.
+
+    The world of issue 20: a gemeente's own trend persists, so a model must learn it.
+    """
+    rng = np.random.default_rng(seed)
+    growth = np.linspace(-0.03, 0.06, n)
+    rng.shuffle(growth)
+    return {f"GM{1001 + i:04d}": (f"Trendgemeente {i + 1}", int(rng.integers(3, 8)), float(rng.uniform(0.04, 0.08)),
+                                  float(growth[i]), float(rng.uniform(1.0, 1.1))) for i in range(n)}
+
+
+def trend_cbs(n: int = 40, seed: int = 1, noise: tuple[float, float] = (0.01, 0.03), withheld: int = 2025,
+              trend_from: int | None = None):
+    """A synthetic CBS of 2019-``withheld`` for :func:`trend_world`, serving years before ``withheld``
+    (``trend_from``: a later year from which the trends start, a regime change).
+
+    Returns (catalogue, tables, truth, world); ``truth`` also holds the withheld year (not served),
+    against which a refreshed model's forecast is scored.
+    """
+    world = trend_world(n, seed)
+    catalog, tables, truth = synthetic_cbs(seed, years=tuple(range(2019, withheld + 1)), gemeenten=world, noise=noise, trend_from=trend_from)
+    hidden = {tid for (_kind, y, _m), tid in IDS.items() if y == withheld}
+    catalog = [c for c in catalog if c["Identifier"] not in hidden]
+    return catalog, {t: v for t, v in tables.items() if t not in hidden}, truth, world
 
 
 _FILTERS = [

@@ -16,8 +16,14 @@ estimated from information up to the origin year:
 3. **Ageing.** The cross-section model is re-applied to the wijk's population aged by
    cohort (65+ survival, 45-65 inflow); the ratio is the demographic growth.
 4. **Drift.** The average yearly growth not explained by the above.
+5. **Gemeente trend** (:mod:`wmo_xl.trend`). The gemeente's growth relative to the country over
+   the last years up to the origin, shrunk by evidence. Whether such trends persist differs
+   between periods (on 2015-2018 they did not), so its weight is fitted like the others and
+   comes out about zero where they do not; it carries on with the years ahead, damped by a
+   factor per year fitted on 2- and 3-year-ahead pairs. Pairs weigh less as their origin
+   ages (``half_life``), so a change of regime after a refresh shows in the fit.
 
-The coefficients of 1, 2, the previous year's change and the drift are fitted (Huber
+The coefficients of 1, 2, 5, the previous year's change and the drift are fitted (Huber
 regression, robust to the odd registration break) on one-year-ahead pairs built the same
 way at every earlier origin, so they are out-of-sample by construction. With only one or
 two origin years, the fit is averaged with the no-evidence defaults, which count as
@@ -46,16 +52,26 @@ from threadpoolctl import threadpool_limits
 from .errors import WmoError
 from .features import FEATURE_NAMES, SHARE_65_INDEX, cohort_ageing, demographic_features
 from .fitted import OFFSET, FittedForecast, observed_matrix, path_bounds, path_variance
+from .trend import TREND_YEARS, damped_steps, gemeente_trend
 
 __all__ = ["OFFSET", "FittedForecast", "WmoForecaster"]
 #: Pseudo-count of clients pulling a gemeente's ratio towards the national one.
 GEMEENTE_PRIOR_CLIENTS = 100.0
 _Z80 = 1.2815515655446004
 
-PAIR_COLUMNS = ["ageing", "shrink", "gemeente_dev", "prev_change"]
+PAIR_COLUMNS = ["ageing", "shrink", "gemeente_dev", "prev_change", "trend"]
 #: Coefficients without evidence: about two thirds of Wmo clients are 65+, so clients grow
-#: with two thirds of the 65+ growth; a wijk moves to its expectation by its noise share.
-DEFAULT_COEF = np.array([0.65, 1.0, 0.0, 0.0])
+#: with two thirds of the 65+ growth; a wijk moves to its expectation by its noise share;
+#: a gemeente's own trend is not assumed to persist until pairs show it does.
+DEFAULT_COEF = np.array([0.65, 1.0, 0.0, 0.0, 0.0])
+#: The level corrections applied once (the others grow with the years ahead).
+ONE_OFF = ["shrink", "gemeente_dev", "prev_change"]
+#: Damping of the trend per further year without evidence from 2- and 3-year-ahead pairs.
+DEFAULT_DAMPING = 0.8
+#: Pairs' weight halves every this many years of age of their origin (chosen on the 2017 -> 2018
+#: backtest and a synthetic world whose trends start after years without: see the model card).
+HALF_LIFE = 2.0
+DAMPING_GRID = np.round(np.arange(0.0, 1.0001, 0.05), 2)
 
 
 def _cross_section_model(random_state: int) -> HistGradientBoostingRegressor:
@@ -108,6 +124,9 @@ class WmoForecaster(BaseEstimator):
         n_folds: int = 4,
         prior_sd_year: float = 0.10,
         prior_years: float = 1.0,
+        trend_years: int = TREND_YEARS,
+        half_life: float = HALF_LIFE,
+        trend: bool = True,
         random_state: int = 0,
     ) -> None:
         self.coverage = coverage
@@ -116,6 +135,9 @@ class WmoForecaster(BaseEstimator):
         self.n_folds = n_folds
         self.prior_sd_year = prior_sd_year
         self.prior_years = prior_years
+        self.trend_years = trend_years
+        self.half_life = half_life
+        self.trend = trend
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
@@ -134,6 +156,7 @@ class WmoForecaster(BaseEstimator):
         pairs = self._training_pairs(df)
         self.n_pairs_ = len(pairs)
         self._fit_coefficients(pairs)
+        self._fit_damping(pairs)
         self._fit_spread(pairs)
         state = self._origin_state(df, self.origin_, keep_model=True)
         cells = {(w, int(yr)): float(c) for w, yr, c in observed[["wijk", "year", "clients"]].itertuples(index=False)}
@@ -188,6 +211,7 @@ class WmoForecaster(BaseEstimator):
         prev_key = list(zip(f.index, f["last_year"].fillna(0).astype(int) - 1))
         prev_val = prev.reindex(prev_key).to_numpy()
         f["prev_change"] = np.nan_to_num(np.log((f["last_clients"].to_numpy() + OFFSET) / (prev_val + OFFSET)))
+        f["trend"] = f["gemeente"].map(gemeente_trend(obs, origin, int(self.trend_years))).fillna(0.0)
         ageing = cohort_ageing(latest_row, past, self.max_horizon)
         if keep_model:
             self.cross_section_model_ = model
@@ -205,6 +229,9 @@ class WmoForecaster(BaseEstimator):
             f = st.frame[st.frame["last_year"] == o].copy()
             f["ageing"] = st.ageing[:, 0][st.frame.index.get_indexer(f.index)]
             f["actual"] = actual.reindex(list(zip(f.index, [o + 1] * len(f)))).to_numpy()
+            for h in (2, 3):  # further years, for the trend's damping
+                f[f"actual_{h}"] = actual.reindex(list(zip(f.index, [o + h] * len(f)))).to_numpy()
+                f[f"ageing_{h}"] = st.ageing[:, min(h, self.max_horizon) - 1][st.frame.index.get_indexer(f.index)]
             f["origin"] = o
             frames.append(f.dropna(subset=["actual"]))
         return pd.concat(frames) if frames else pd.DataFrame()
@@ -216,15 +243,47 @@ class WmoForecaster(BaseEstimator):
         if len(pairs) < self.min_pairs:
             return
         target = np.log((pairs["actual"] + OFFSET) / (pairs["last_clients"] + OFFSET))
-        weight = pairs["last_clients"] + OFFSET
+        weight = (pairs["last_clients"] + OFFSET) * self._recency(pairs)
+        columns = PAIR_COLUMNS if self.trend else PAIR_COLUMNS[:4]  # trend=False: the model before issue 20
         reg = HuberRegressor(epsilon=1.5, alpha=1e-3, max_iter=500)
-        reg.fit(pairs[PAIR_COLUMNS].to_numpy(), target.to_numpy(), sample_weight=weight.to_numpy())
+        reg.fit(pairs[columns].to_numpy(), target.to_numpy(), sample_weight=weight.to_numpy())
+        fitted = np.zeros(len(PAIR_COLUMNS))
+        fitted[: len(columns)] = reg.coef_
         # One or two origin years are little evidence of how the next year behaves: weigh the
         # fit against the no-evidence defaults as if those were `prior_years` years of pairs.
         n_years = pairs["origin"].nunique()
         w = n_years / (n_years + self.prior_years)
-        self.coef_ = w * reg.coef_ + (1 - w) * DEFAULT_COEF
+        self.coef_ = w * fitted + (1 - w) * DEFAULT_COEF
         self.drift_ = w * float(reg.intercept_)
+
+    def _recency(self, pairs: pd.DataFrame) -> np.ndarray:
+        """Weight of each pair by the age of its origin: halved every ``half_life`` years."""
+        age = int(pairs["origin"].max()) - pairs["origin"].to_numpy()
+        return 0.5 ** (age / float(self.half_life))
+
+    def _fit_damping(self, pairs: pd.DataFrame) -> None:
+        """The trend's damping per further year, from 2- and 3-year-ahead pairs where there are
+        enough (the value on the grid with the least weighted absolute log error, the other terms
+        as fitted); otherwise :data:`DEFAULT_DAMPING`."""
+        self.damping_ = DEFAULT_DAMPING
+        if len(pairs) < self.min_pairs or abs(self.coef_[4]) < 1e-3:
+            return
+        one_off = pairs[ONE_OFF].to_numpy() @ self.coef_[1:4]
+        base = np.log(pairs["last_clients"].to_numpy() + OFFSET) + one_off
+        weight = (pairs["last_clients"].to_numpy() + OFFSET) * self._recency(pairs)
+        pieces = []
+        for h in (2, 3):
+            ok = pairs[f"actual_{h}"].notna().to_numpy()
+            if not ok.any():
+                continue
+            p = pairs[ok]
+            known = base[ok] + self.drift_ * h + self.coef_[0] * p[f"ageing_{h}"].to_numpy()
+            pieces.append((np.log(p[f"actual_{h}"].to_numpy() + OFFSET) - known, self.coef_[4] * p["trend"].to_numpy(), h,
+                           weight[ok]))
+        if sum(len(x[0]) for x in pieces) < self.min_pairs:
+            return
+        loss = [sum(np.sum(w * np.abs(y - t * damped_steps(h, d))) for y, t, h, w in pieces) for d in DAMPING_GRID]
+        self.damping_ = float(DAMPING_GRID[int(np.argmin(loss))])
 
     def _log_change(self, frame: pd.DataFrame) -> np.ndarray:
         """One-year-ahead change of log(clients + 5) for the pairs' rows."""
@@ -272,12 +331,12 @@ class WmoForecaster(BaseEstimator):
         expected = np.log(f["expected"].to_numpy() + OFFSET) + f["gemeente_dev"].to_numpy()
         base = np.where(has_obs, base, expected)
         # one-off level corrections (noise and gemeente deviation), then growth per year
-        one_off = PAIR_COLUMNS[1:]
-        frame = f[one_off].copy()
-        frame.loc[~has_obs, one_off] = 0.0
-        corr = frame.to_numpy() @ self.coef_[1:]
+        frame = f[ONE_OFF].copy()
+        frame.loc[~has_obs, ONE_OFF] = 0.0
+        corr = frame.to_numpy() @ self.coef_[1:4]
         ageing = np.take_along_axis(state.ageing, np.clip(steps - 1, 0, self.max_horizon - 1).astype(int), axis=1)
-        mu = base[:, None] + corr[:, None] + self.drift_ * steps + self.coef_[0] * ageing
+        trend = self.coef_[4] * f["trend"].to_numpy()[:, None] * damped_steps(steps, self.damping_)
+        mu = base[:, None] + corr[:, None] + self.drift_ * steps + self.coef_[0] * ageing + trend
         counts = np.exp(base) - OFFSET
         var = path_variance(self.var_year_, self.var_noise_, steps, counts)
         var = np.where(has_obs[:, None], var, var + 0.25)  # no history: demographic guess only

@@ -4,6 +4,12 @@ Recalibration keeps the national model's estimated behaviour (noise, spread, int
 quantiles) and replaces what local figures know better: each wijk's latest level, the
 gemeente's recent growth (shrunk towards the national model's implied growth, since two or
 three local years are little evidence) and, with four or more years, a wijk's own trend.
+How much of the local growth beyond the national model's own is carried forward, and how it
+fades with the years ahead, is what the national model learned about gemeente trends (its
+fitted trend weight and damping, issue 20): on 2015-2018, where trends did not persist, that
+weight is about zero, and forecasting 2018 from a gemeente's own 2015-2017 figures improves
+from WAPE 0.066 (local growth carried undamped) to 0.060; where the data show persistence the
+local trend is carried.
 The interval arithmetic is :func:`wmo_xl.fitted.path_bounds`, the same as the fit's.
 """
 
@@ -17,11 +23,21 @@ import pandas as pd
 from ..codes import gemeente_of
 from ..errors import WmoError
 from ..fitted import OFFSET, FittedForecast, observed_matrix, path_bounds, path_variance
+from ..trend import damped_steps
 
 #: Pseudo-number of year-on-year transitions pulling local growth to the national growth.
 GROWTH_PRIOR_PAIRS = 2.0
 #: Pseudo-number of years pulling a wijk's own trend to its gemeente's growth.
 TREND_PRIOR_YEARS = 6.0
+
+
+def trend_of(manifest: dict[str, Any], category: str) -> tuple[float, float] | None:
+    """(weight, damping) of the national model's gemeente trend term for ``category``, from its
+    manifest; None for a bundle made before the term existed (local growth then carried as is)."""
+    c = (manifest.get("coefficients") or {}).get(category) or {}
+    if "trend" not in c or "trend_damping" not in c:
+        return None
+    return float(c["trend"]), float(c["trend_damping"])
 
 
 def _implied_growth(national: FittedForecast, rows: np.ndarray) -> float:
@@ -56,11 +72,15 @@ def _observed_cells(fc: FittedForecast, rows: np.ndarray) -> dict[tuple[str, int
     return {k: v for k, v in cells.items() if v == v}
 
 
-def recalibrate(national: FittedForecast, local: pd.DataFrame) -> FittedForecast:
+def recalibrate(national: FittedForecast, local: pd.DataFrame, trend: tuple[float, float] | None = None) -> FittedForecast:
     """A forecast for the local rows' gemeenten: local levels and trends, national spread.
 
     ``local``: tidy rows (wijk, year, clients) of one category. The result knows the wijken
     of the local gemeenten (national ones and new codes), with origin = last local year.
+    ``trend``: the national model's (weight, damping) of the gemeente trend (:func:`trend_of`);
+    the local growth's excess over the national model's is carried with that weight (clipped to
+    0..1: the local growth is already shrunk to the national one) and damped with the years.
+    None: carried undamped, as before the trend term.
     """
     if local.empty:
         raise WmoError("no valid rows to retrain on")
@@ -79,10 +99,12 @@ def recalibrate(national: FittedForecast, local: pd.DataFrame) -> FittedForecast
     steps = np.zeros((len(wijken), H))
     last_year = np.full(len(wijken), np.nan)
     growth: dict[str, float] = {}
+    nat_growth: dict[str, float] = {}
     for g in gemeenten:
         g_local, n = _gemeente_growth(local[local["gemeente"] == g])
         g_nat = _implied_growth(national, np.flatnonzero(national.gemeente == g))
         growth[g] = (n * g_local + GROWTH_PRIOR_PAIRS * g_nat) / (n + GROWTH_PRIOR_PAIRS)
+        nat_growth[g] = g_nat
     for i, w in enumerate(wijken):
         g = growth[gemeente_of(w)]
         if w in last.index:
@@ -102,7 +124,12 @@ def recalibrate(national: FittedForecast, local: pd.DataFrame) -> FittedForecast
                 y = national.cell(w, national.origin + 1)[0]
             ly = origin
         steps[i] = (origin - ly) + horizons
-        mu[i] = np.log(y + OFFSET) + g * steps[i]
+        if trend is None:
+            mu[i] = np.log(y + OFFSET) + g * steps[i]
+        else:  # the local excess over the national growth is the gemeente's own trend: damped
+            g_nat = nat_growth[gemeente_of(w)]
+            weight = min(max(trend[0], 0.0), 1.0)
+            mu[i] = np.log(y + OFFSET) + g_nat * steps[i] + weight * (g - g_nat) * damped_steps(steps[i], trend[1])
         level[i] = y
     var = path_variance(national.var_year, national.var_noise, steps, level)
     mean, lower, upper, _sd = path_bounds(mu, var, national.q_low, national.q_high)
@@ -125,7 +152,7 @@ def wape(actual: np.ndarray, pred: np.ndarray) -> float:
     return float(np.abs(pred - actual).sum() / actual.sum()) if actual.sum() > 0 else float("nan")
 
 
-def local_backtest(national: FittedForecast, local: pd.DataFrame) -> dict[str, Any]:
+def local_backtest(national: FittedForecast, local: pd.DataFrame, trend: tuple[float, float] | None = None) -> dict[str, Any]:
     """Hold out the last local year: retrained forecast vs the national model's, WAPE."""
     years = sorted(local["year"].unique())
     if len(years) < 2:
@@ -133,7 +160,7 @@ def local_backtest(national: FittedForecast, local: pd.DataFrame) -> dict[str, A
                 "note_nl": "een jaar eigen cijfers: geen backtest mogelijk (minstens 2 jaren nodig)"}
     target = int(years[-1])
     train, test = local[local["year"] < target], local[local["year"] == target]
-    fc = recalibrate(national, train)
+    fc = recalibrate(national, train, trend)
     test = test[test["wijk"].isin(fc.index)]
     actual = test["clients"].to_numpy()
     pred_local = fc.grid(list(test["wijk"]), [target])[0][:, 0]

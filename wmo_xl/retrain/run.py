@@ -20,7 +20,7 @@ from ..codes import gemeente_of
 from ..errors import WmoError
 from ..safefiles import WorkbookLock
 from ..fitted import FittedForecast
-from .recalibrate import local_backtest, recalibrate
+from .recalibrate import local_backtest, recalibrate, trend_of
 from .rows import DATA_SHEET, DataSheetError, Problem, parse_rows
 
 REPORT_SHEET = "Controle"
@@ -69,8 +69,9 @@ def retrain_frame(
     backtests: dict[str, Any] = {}
     for cat, rows in local.groupby("category"):
         base = national.model(str(cat))
-        models[str(cat)] = recalibrate(base, rows)
-        backtests[str(cat)] = local_backtest(base, rows)
+        trend = trend_of(national.manifest, str(cat))
+        models[str(cat)] = recalibrate(base, rows, trend)
+        backtests[str(cat)] = local_backtest(base, rows, trend)
     gemeenten = sorted(set(local["gemeente"]))
     for cat, base in national.models.items():  # categories without local rows: national, same gemeenten
         if cat not in models:
@@ -84,7 +85,7 @@ def retrain_frame(
                 rows = rows.dropna()
                 rows["gemeente"] = rows["wijk"].map(gemeente_of)
                 if not rows.empty:
-                    models[cat] = recalibrate(base, rows)
+                    models[cat] = recalibrate(base, rows, trend_of(national.manifest, cat))
     years = sorted(int(y) for y in local["year"].unique())
     nat = national.manifest
     manifest = {
@@ -98,6 +99,7 @@ def retrain_frame(
         "local_rows": int(len(local)),
         "local_backtest": backtests.get("totaal", next(iter(backtests.values()), {})),
         "local_backtests": backtests,
+        "trend": {c: trend_of(nat, c) for c in models},  # national (weight, damping) the local growth was carried with
         "data_provenance": {**nat.get("data_provenance", {}), "local": source},
         "backtests": nat.get("backtests", []),
     }
