@@ -280,7 +280,7 @@ def _start(ws: Any, bundle: Any, origin: int, last: int, st: Any) -> None:
         ("1. Python 3.11 of nieuwer (64-bit, python.org), voor de gebruiker geinstalleerd.", st.text),
         ("2. Opdrachtprompt:  py -m pip install -c constraints/excel-tested.txt \"wmo_xl @ <pad of URL van de broncode>\"   "
          f"(dit installeert ook xlwings {C.XLWINGS_VERSION}, de versie van de VBA-code in dit bestand).", st.text),
-        ("3. Opdrachtprompt:  wmo-xl setup-excel <pad naar deze werkmap>   (schrijft het pad naar pythonw.exe op het blad xlwings.conf; "
+        ("3. Opdrachtprompt:  wmo-xl setup-excel <pad naar deze werkmap>   (schrijft het pad naar pythonw.exe op het verborgen blad xlwings.conf; "
          "de werkmap moet daarbij gesloten zijn).", st.text),
         ("4. Het bestand komt uit internet of e-mail? Rechtsklik > Eigenschappen > 'Blokkering opheffen', of zet het in een "
          "vertrouwde locatie. Macro's moeten mogen draaien; Defender-regel 'Office mag geen onderliggende processen maken' "
@@ -339,8 +339,8 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     ws.data_validation(C.FORECAST_CATEGORY, {"validate": "list", "source": categories,
                                              "error_title": "Onbekende categorie",
                                              "error_message": f"Het model voorspelt: {', '.join(categories)}."})
-    printing.note(ws, 3, 5, last_col, f"Grijs: CBS-waarneming (t/m {origin}); wit: prognose bij ongewijzigd beleid. De jaren in rij 7 mag u "
-                  f"aanpassen. Meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste waarneming: extrapolatie (zie rij Status).", st.note, rows=2)
+    printing.note_beside(ws, 3, 5, last_col, f"Grijs: CBS-waarneming (t/m {origin}); wit: prognose bij ongewijzigd beleid. De jaren in rij 7 mag u "
+                  f"aanpassen. Meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste waarneming: extrapolatie (zie rij Status).", st.note)
     row = C.FORECAST_YEARS_ROW - 1
     ws.write_string(row, 1, "Jaar", st.head)
     for j, y in enumerate(years):
@@ -579,11 +579,11 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
         y = int(est.last_year[idx]) if est.last_year[idx] == est.last_year[idx] else est.origin
         v = est.observed_value(idx, y)
         ws.write_row(5 + i, 0, [w, y, v if v == v else "", float(est.inhabitants[idx]), "", "totaal"])
-    printing.note(ws, 5, 12, 16, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note)
+    printing.note_beside(ws, 5, 12, 16, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note)
     ws.insert_button("I4", {"macro": C.RETRAIN_MACRO, "caption": C.RETRAIN_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": C.RESET_MACRO, "caption": C.RESET_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I10", {"macro": C.EXPORT_MACRO, "caption": C.EXPORT_CAPTION, "width": 220, "height": 32})
-    last = printing.note(ws, 10, 12, 16, "Exporteren: een .xlsx met de prognose van het actieve model (ook uw eigen model) en de functies "
-                         "als LAMBDA; voor collega's zonder Python of macro's (Microsoft 365 / Excel 2024).", st.note, rows=2)
+    printing.note_beside(ws, 10, 12, 16, "Exporteren: een .xlsx met de prognose van het actieve model (ook uw eigen model) en de functies "
+                         "als LAMBDA; voor collega's zonder Python of macro's (Microsoft 365 / Excel 2024).", st.note)
     ws.freeze_panes(5, 0)
     printing.table_sheet(ws, (0, 0, 5 + len(rows), 6), landscape=False, title_rows=(4, 4))  # the data; not the buttons
