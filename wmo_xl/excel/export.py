@@ -332,6 +332,5 @@ def _forecast(wb: Any, ws: Any, data: ExportData, gem_list: tuple[str, str], st:
                           "line": {"color": color, "dash_type": dash, "width": 2.25 if k == 0 else 1.25}})
     chart.set_title({"name": "Wmo-clienten gemeente: waarneming en prognose"})
     printing.value_axis(chart, "#,##0")
-    chart.set_legend({"position": "bottom"})
     chart_cells = printing.place_chart(ws, chart, 1, 2 + n + 1)
     printing.table_sheet(ws, (1, 0, gr + max_wijken, 1 + n), title_rows=(gr, gr), extra_areas=[chart_cells])

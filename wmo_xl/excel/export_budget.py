@@ -134,7 +134,6 @@ def _chart(wb: Any, sh: _Sheet, total_rows: dict[str, int]) -> Any:
                           "fill": {"color": color}})
     chart.set_title({"name": "Totale Wmo-kosten: basis en scenario"})
     printing.value_axis(chart, "€ #,##0")
-    chart.set_legend({"position": "bottom"})
     return chart
 
 

@@ -199,7 +199,7 @@ def wrap_height(ws: Any, row: int, texts: dict[int, str], *, bold: bool = False)
         ws.set_row(row, lines * _LINE_PT + 3)
 
 
-def place_chart(ws: Any, chart: Any, row: int, col: int, width: int = 620, height: int = 300) -> Area:
+def place_chart(ws: Any, chart: Any, row: int, col: int, width: int = 720, height: int = 360) -> Area:
     """Insert ``chart`` at (row, col) with the given pixel size; return the cells it covers."""
     chart.set_size({"width": width, "height": height})
     ws.insert_chart(row, col, chart)
@@ -214,10 +214,17 @@ def place_chart(ws: Any, chart: Any, row: int, col: int, width: int = 620, heigh
     return row, col, r - 1, c - 1
 
 
+#: Font of a chart's axes and legend: 11 pt, so it prints at >= 8 pt on a page scaled to 75%.
+CHART_FONT = {"size": 11}
+
+
 def value_axis(chart: Any, num_format: str, **options: Any) -> None:
-    """The value axis starts at 0 and has light gridlines; ``options`` add to it."""
-    chart.set_y_axis({"min": 0, "num_format": num_format,
+    """The value axis starts at 0 and has light gridlines; axes and legend (at the bottom) in
+    :data:`CHART_FONT`. ``options`` add to the value axis."""
+    chart.set_y_axis({"min": 0, "num_format": num_format, "num_font": CHART_FONT,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}, **options})
+    chart.set_x_axis({"num_font": CHART_FONT})
+    chart.set_legend({"position": "bottom", "font": CHART_FONT})
 
 
 def technical(ws: Any) -> None:

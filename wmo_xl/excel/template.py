@@ -376,7 +376,6 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
                           "line": {"color": color, "dash_type": dash, "width": 2.25 if k == 0 else 1.25}})
     chart.set_title({"name": "Wmo-clienten gemeente: waarneming en prognose"})
     printing.value_axis(chart, "#,##0")
-    chart.set_legend({"position": "bottom"})
     chart_cells = printing.place_chart(ws, chart, 1, last_col + 2)  # beside the table, printed on a page of its own
     printing.table_sheet(ws, (1, 0, top + rows - 1, last_col), title_rows=(top + 6, top + 6), extra_areas=[chart_cells])
 
@@ -402,8 +401,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
             ws.write_number(y_row, y_col + j, years[j], st.input_num)
         else:
             ws.write_blank(y_row, y_col + j, None, st.input_num)
-    # notes and chart stay out of columns B:C, which repeat on every printed page, and off the
-    # page break: merged cells there would be cut
+    # the sheet prints several pages across with B:C repeated on each: this note stays in D:G
+    # (a merged cell across B:C or a page break would be cut)
     printing.note(ws, y_row + 1, 3, 6, f"{note} Lege jaarcellen tellen niet mee. Status 'extrapolatie': "
                   f"het cijfer ligt meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste CBS-waarneming.", st.note)
     ws.write_string(6, 1, "Scenarioparameters", st.h2)
@@ -455,7 +454,6 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     widest = 2 + 3 * BUDGET_YEAR_CELLS + 2  # every year cell filled
     # services show their Dutch omschrijving (from the Menukaart); the block itself keeps the dienst code
     labels_nl = {r.dienst: r.omschrijving for r in rows if r.omschrijving}
-    wb.define_name(C.MENU_LABELS_NAME, f"={C.MENUKAART}!$A$4:$B${MENU_ROWS + 2}")
 
     def show(j: int, src: str, v: Any) -> tuple[str, Any] | None:
         if j != 0:
@@ -469,8 +467,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
         if label in labels_nl:
             printing.wrap_height(ws, top + i, {1: labels_nl[label]})
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
-    # note and chart below the block, in columns B:E (on the first page across), printed on a
-    # page of their own
+    # note and chart below the block in B:E (within the first page across): a print range of
+    # their own, so they never widen or split the table's pages
     last = printing.note(ws, top + nrows + 1, 1, 4, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
                     "naar verhouding van de aandelen); 'aandeel' = prognose totaal x landelijk aandeel. Bandbreedte: het totaal bij de onder- en "
@@ -482,7 +480,6 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
                           "fill": {"color": color}})
     chart.set_title({"name": "Totale Wmo-kosten: basis en scenario"})
     printing.value_axis(chart, "€ #,##0")
-    chart.set_legend({"position": "bottom"})
     chart_cells = printing.place_chart(ws, chart, last + 2, 1, width=560, height=300)
     ws.freeze_panes(top + 1, 3)
     # the block as built (its years; more years later widen it past the print area)
@@ -554,6 +551,8 @@ def _menukaart(wb: Any, ws: Any, st: _Styles) -> list[Any]:
         printing.wrap_height(ws, first_row + 1 + i, {j: str(v) for j, (c, v) in enumerate(zip(cols, row)) if c in printing.MENU_WRAPPED and v})
     end = first_row + MENU_ROWS
     wb.define_name(C.MENU_NAME, f"={C.MENUKAART}!$A${first_row + 1}:${xl_col_to_name(len(cols) - 1)}${end}")
+    assert cols[:2] == ["dienst", "omschrijving"]  # the Budget looks labels up in these two columns
+    wb.define_name(C.MENU_LABELS_NAME, f"={C.MENUKAART}!$A${first_row + 2}:$B${end}")
     last = printing.note(ws, first_row + len(data) + 2, 0, 5,
                          "Nieuwe dienst? Voeg een regel toe direct onder de tabel (de naam Menukaart loopt tot en met rij "
                          f"{end}) en neem de dienst op in het blad Budget.", st.note)
