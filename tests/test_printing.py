@@ -257,3 +257,18 @@ def test_every_printed_page_is_legible_and_none_is_blank(which: str, request: py
     assert not small, f"{which}: pages with text below ~8 pt: {small}"
     blank = [i for i, (_, words) in enumerate(pages, 1) if words <= 12]  # the footer alone is ~10 words
     assert not blank, f"{which}: blank pages {blank}"
+
+
+def test_note_beside_keeps_to_its_rows(tmp_path: Path) -> None:
+    """A note beside a table never merges over the rows below it (they hold the table)."""
+    wb = xlsxwriter.Workbook(str(tmp_path / "b.xlsx"))
+    ws = wb.add_worksheet("Blad")
+    fmt = wb.add_format({"text_wrap": True})
+    assert printing.note_beside(ws, 3, 5, 6, "kort", fmt, max_rows=3) == 3
+    last = printing.note_beside(ws, 10, 5, 6, "lang " * 200, fmt, max_rows=3)
+    wb.close()
+    assert last == 12
+    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["Blad"]
+    lines = printing.lines_needed("lang " * 200, 2 * 64)
+    assert sheet.row_dimensions[11].height is None  # rows keep their height; the last one grows
+    assert 15 * 2 + sheet.row_dimensions[13].height >= 15 * lines

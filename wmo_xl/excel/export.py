@@ -286,7 +286,7 @@ def _forecast(wb: Any, ws: Any, data: ExportData, gem_list: tuple[str, str], st:
     wijk_rows = [r for r in data.rows if r.gemeente == g0 and r.categorie == c0 and r.niveau == "wijk"]
     ws.write_formula(6, 2, "=COUNTIFS(WmoGemeente,$C$4,WmoCategorie,$C$5)-1", st["int"], len(wijk_rows))
     printing.note_beside(ws, 3, 5, 2 + n - 1, f"Grijs: CBS-waarneming (t/m {data.last_observed}); '.' = geen CBS-waarde. "
-                  f"Meer dan {L.EXTRAPOLATION_HORIZON} jaar na de laatste waarneming: extrapolatie (rood).", st["note_wrap"])
+                  f"Meer dan {L.EXTRAPOLATION_HORIZON} jaar na de laatste waarneming: extrapolatie (rood).", st["note_wrap"], max_rows=5)  # rows 4-8: the year row is 9
     hr = 8
     ws.write_string(hr, 1, "Jaar", st["head"])
     for j, y in enumerate(years):

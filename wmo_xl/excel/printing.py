@@ -175,15 +175,18 @@ def note(ws: Any, row: int, first_col: int, last_col: int, text: str, fmt: Any, 
     return last_row
 
 
-def note_beside(ws: Any, row: int, first_col: int, last_col: int, text: str, fmt: Any) -> int:
-    """A long note merged over as many rows as it needs, leaving their heights alone (for a
-    note beside a table, whose rows must keep their height). Returns the last row used."""
+def note_beside(ws: Any, row: int, first_col: int, last_col: int, text: str, fmt: Any, *, max_rows: int) -> int:
+    """A long note beside a table, merged over as many rows as it needs (at most ``max_rows``:
+    the rows below hold other cells), leaving their heights alone unless even ``max_rows``
+    rows are too low; then the last one grows. Returns the last row used."""
     width = sum(col_px(ws, c) for c in range(first_col, last_col + 1))
-    need = lines_needed(text, width) * _LINE_PT * 4 / 3 + 4  # pixels
-    last, have = row, row_px(ws, row)
-    while have < need:
+    need = lines_needed(text, width) * _LINE_PT  # points
+    last, have = row, row_px(ws, row) * 0.75
+    while have < need and last < row + max_rows - 1:
         last += 1
-        have += row_px(ws, last)
+        have += row_px(ws, last) * 0.75
+    if have < need:
+        ws.set_row(last, row_px(ws, last) * 0.75 + need - have)
     ws.merge_range(row, first_col, last, last_col, text, fmt)
     return last
 

@@ -340,7 +340,8 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
                                              "error_title": "Onbekende categorie",
                                              "error_message": f"Het model voorspelt: {', '.join(categories)}."})
     printing.note_beside(ws, 3, 5, last_col, f"Grijs: CBS-waarneming (t/m {origin}); wit: prognose bij ongewijzigd beleid. De jaren in rij 7 mag u "
-                  f"aanpassen. Meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste waarneming: extrapolatie (zie rij Status).", st.note)
+                  f"aanpassen. Meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste waarneming: extrapolatie (zie rij Status).", st.note,
+                         max_rows=C.FORECAST_YEARS_ROW - 4)  # rows 4 up to the year row
     row = C.FORECAST_YEARS_ROW - 1
     ws.write_string(row, 1, "Jaar", st.head)
     for j, y in enumerate(years):
@@ -578,11 +579,11 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
         y = int(est.last_year[idx]) if est.last_year[idx] == est.last_year[idx] else est.origin
         v = est.observed_value(idx, y)
         ws.write_row(5 + i, 0, [w, y, v if v == v else "", float(est.inhabitants[idx]), "", "totaal"])
-    printing.note_beside(ws, 5, 12, 16, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note)
+    printing.note_beside(ws, 5, 12, 16, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note, max_rows=4)
     ws.insert_button("I4", {"macro": C.RETRAIN_MACRO, "caption": C.RETRAIN_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": C.RESET_MACRO, "caption": C.RESET_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I10", {"macro": C.EXPORT_MACRO, "caption": C.EXPORT_CAPTION, "width": 220, "height": 32})
     printing.note_beside(ws, 10, 12, 16, "Exporteren: een .xlsx met de prognose van het actieve model (ook uw eigen model) en de functies "
-                         "als LAMBDA; voor collega's zonder Python of macro's (Microsoft 365 / Excel 2024).", st.note)
+                         "als LAMBDA; voor collega's zonder Python of macro's (Microsoft 365 / Excel 2024).", st.note, max_rows=4)
     ws.freeze_panes(5, 0)
     printing.table_sheet(ws, (0, 0, 5 + len(rows), 6), landscape=False, title_rows=(4, 4))  # the data; not the buttons
