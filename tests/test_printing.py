@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 import shutil
-import statistics
 import subprocess
 import zipfile
 from datetime import date
@@ -234,7 +233,8 @@ def test_pages_wide_keeps_the_scale_legible(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ rendered pages
 def _render(path: Path, out: Path) -> list[tuple[float, int]]:
-    """(median word height, words) per PDF page, as the project's before-stop hook measures."""
+    """(smallest word height, words) per PDF page; the project's before-stop hook takes the
+    median of the same word boxes, this takes every word (footer and chart labels too)."""
     subprocess.run(["soffice", f"-env:UserInstallation=file://{out / 'lo'}", "--headless", "--convert-to", "pdf", "--outdir", str(out),
                     str(path)], check=True, capture_output=True, timeout=240)
     bbox = subprocess.run(["pdftotext", "-bbox", str(out / f"{path.stem}.pdf"), "-"], check=True, capture_output=True,
@@ -242,7 +242,7 @@ def _render(path: Path, out: Path) -> list[tuple[float, int]]:
     pages = []
     for page in bbox.split("<page ")[1:]:
         heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([^"]+)" xMax="[^"]+" yMax="([^"]+)"', page)]
-        pages.append((statistics.median(heights) if heights else 0.0, len(heights)))
+        pages.append((min(heights) if heights else 0.0, len(heights)))
     return pages
 
 

@@ -62,7 +62,8 @@ _PT_PER_PX = 1.0
 #: row heights of wrapped notes are computed with it (too tall is fine, cut off is not).
 _CHAR_PX = 7.0
 _LINE_PT = 15.0
-FOOTER = "&L&9wmo_xl - Bron: CBS (CC BY 4.0)&R&9&A, pagina &P van &N"
+#: Footer at 11 pt: LibreOffice scales it with the page, and it must stay >= 8 pt too.
+FOOTER = "&L&11wmo_xl - Bron: CBS (CC BY 4.0)&R&11&A, pagina &P van &N"
 
 #: Menukaart columns (template and export): widths in characters that put the whole table
 #: one A4 landscape page wide; the long identifiers wrap in the header row and these
