@@ -30,7 +30,7 @@ from ..safefiles import check_workbook_writable, refuse_link
 from ..menukaart import MenuRow, load_menu
 from . import export_layout as L
 from . import export_names as N
-from . import printing
+from . import charts, printing
 from .export_budget import MENU_COLUMNS, MENU_HEADER_ROW, write_budget
 from .export_data import ExportData, gather
 
@@ -323,14 +323,7 @@ def _forecast(wb: Any, ws: Any, data: ExportData, gem_list: tuple[str, str], st:
             L.formula(ws, r, 2 + j, f'=IF($B{r + 1}="","",IF(ISNUMBER({v}),{v},"."))', fmt, w.clients[j] if w else "")
     ws.freeze_panes(hr + 1, 2)
     # the template's Forecast chart: gemeente total and its 80% range, beside the table
-    chart = wb.add_chart({"type": "line"})
-    cats = f"={L.FORECAST}!${xl_col_to_name(2)}${hr + 1}:${xl_col_to_name(1 + n)}${hr + 1}"
-    for k, (name, color, dash) in enumerate([("Gemeente totaal", "#1F3864", "solid"), ("Ondergrens (80%)", "#8EA9DB", "dash"),
-                                             ("Bovengrens (80%)", "#8EA9DB", "dash")]):
-        r = hr + 4 + k
-        chart.add_series({"name": name, "categories": cats, "values": f"={L.FORECAST}!$C${r}:${xl_col_to_name(1 + n)}${r}",
-                          "line": {"color": color, "dash_type": dash, "width": 2.25 if k == 0 else 1.25}})
-    chart.set_title({"name": "Wmo-clienten gemeente: waarneming en prognose"})
-    printing.value_axis(chart, "#,##0")
+    f, last = L.FORECAST, xl_col_to_name(1 + n)
+    chart = charts.forecast_chart(wb, f"={f}!$C${hr + 1}:${last}${hr + 1}", [f"={f}!$C${hr + 4 + k}:${last}${hr + 4 + k}" for k in range(3)])
     chart_cells = printing.place_chart(ws, chart, 1, 2 + n + 1)
     printing.table_sheet(ws, (1, 0, gr + max_wijken, 1 + n), title_rows=(gr, gr), extra_areas=[chart_cells])

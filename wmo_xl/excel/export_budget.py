@@ -21,7 +21,7 @@ from ..costs import Scenario, cost, scenario_cost
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
 from . import export_layout as L
 from . import export_names as N
-from . import printing
+from . import charts, printing
 from .export_data import ExportData
 
 MENU_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
@@ -126,15 +126,9 @@ def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, A
 
 def _chart(wb: Any, sh: _Sheet, total_rows: dict[str, int]) -> Any:
     """The template's budget chart: total basis and scenario per year, value axis from 0."""
-    chart = wb.add_chart({"type": "column"})
-    years = f"={L.BUDGET}!${sh.col(0)}$5:${sh.col(len(sh.years) - 1)}$5"
-    for name, block, color in [("Basis", "basis", "#1F3864"), ("Scenario", "scenario", "#C55A11")]:
-        r = total_rows[block]
-        chart.add_series({"name": name, "categories": years, "values": f"={L.BUDGET}!${sh.col(0)}${r}:${sh.col(len(sh.years) - 1)}${r}",
-                          "fill": {"color": color}})
-    chart.set_title({"name": "Totale Wmo-kosten: basis en scenario"})
-    printing.value_axis(chart, "€ #,##0")
-    return chart
+    cols = f"${sh.col(0)}${{r}}:${sh.col(len(sh.years) - 1)}${{r}}"
+    return charts.budget_chart(wb, f"={L.BUDGET}!" + cols.format(r=5),
+                               *(f"={L.BUDGET}!" + cols.format(r=total_rows[block]) for block in ("basis", "scenario")))
 
 
 def _head(ws: Any, data: ExportData, sh: _Sheet, st: dict[str, Any]) -> None:

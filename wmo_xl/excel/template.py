@@ -31,7 +31,7 @@ from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, load_category_shares, load_me
 from ..modelinfo import backtest_rows
 from ..wijken import gemeenten
 from . import contract as C
-from . import printing, udfs, vba
+from . import charts, printing, udfs, vba
 
 DEFAULT_GEMEENTE = "GM0200"  # Apeldoorn: 16 wijken, a typical mid-size gemeente
 MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam has 99)
@@ -368,15 +368,8 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     ws.conditional_format(top + 7, 2, top + 7 + MAX_WIJKEN, last_col, {
         "type": "formula", "criteria": f"=AND(C${row + 1}<={origin},C{top + 8}<>\"\")", "format": wb.add_format({"bg_color": "#E7E6E6"})})
     ws.freeze_panes(row + 1, 2)
-    chart = wb.add_chart({"type": "line"})
-    cats = f"={C.FORECAST}!{year_ref}"
-    for k, (name, color, dash) in enumerate([("Gemeente totaal", "#1F3864", "solid"), ("Ondergrens (80%)", "#8EA9DB", "dash"),
-                                             ("Bovengrens (80%)", "#8EA9DB", "dash")]):
-        r = top + 1 + k
-        chart.add_series({"name": name, "categories": cats, "values": f"={C.FORECAST}!$C${r}:${xl_col_to_name(last_col)}${r}",
-                          "line": {"color": color, "dash_type": dash, "width": 2.25 if k == 0 else 1.25}})
-    chart.set_title({"name": "Wmo-clienten gemeente: waarneming en prognose"})
-    printing.value_axis(chart, "#,##0")
+    f = C.FORECAST
+    chart = charts.forecast_chart(wb, f"={f}!{year_ref}", [f"={f}!$C${top + 1 + k}:${xl_col_to_name(last_col)}${top + 1 + k}" for k in range(3)])
     chart_cells = printing.place_chart(ws, chart, 1, last_col + 2)  # beside the table, printed on a page of its own
     printing.table_sheet(ws, (1, 0, top + rows - 1, last_col), title_rows=(top + 6, top + 6), extra_areas=[chart_cells])
 
@@ -474,13 +467,10 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
                     "naar verhouding van de aandelen); 'aandeel' = prognose totaal x landelijk aandeel. Bandbreedte: het totaal bij de onder- en "
                     "bovengrens van het 80%-interval van het gemeentetotaal (alle categorieen bewegen mee). Zie docs/costs.md.", st.note)
-    chart = wb.add_chart({"type": "column"})
-    for name, c0, color in [("Basis", 3, "#1F3864"), ("Scenario", 3 + n + 1, "#C55A11")]:
-        chart.add_series({"name": name, "categories": f"={C.BUDGET}!${xl_col_to_name(3)}${top + 1}:${xl_col_to_name(3 + n - 1)}${top + 1}",
-                          "values": f"={C.BUDGET}!${xl_col_to_name(c0)}${total_row}:${xl_col_to_name(c0 + n - 1)}${total_row}",
-                          "fill": {"color": color}})
-    chart.set_title({"name": "Totale Wmo-kosten: basis en scenario"})
-    printing.value_axis(chart, "€ #,##0")
+    b = C.BUDGET
+    years_ref = f"={b}!${xl_col_to_name(3)}${top + 1}:${xl_col_to_name(3 + n - 1)}${top + 1}"
+    chart = charts.budget_chart(wb, years_ref, *(f"={b}!${xl_col_to_name(c0)}${total_row}:${xl_col_to_name(c0 + n - 1)}${total_row}"
+                                                 for c0 in (3, 3 + n + 1)))
     chart_cells = printing.place_chart(ws, chart, last + 2, 1, width=560, height=300)
     ws.freeze_panes(top + 1, 3)
     # the block as built (its years; more years later widen it past the print area)
