@@ -326,4 +326,5 @@ def _forecast(wb: Any, ws: Any, data: ExportData, gem_list: tuple[str, str], st:
     f, last = L.FORECAST, xl_col_to_name(1 + n)
     chart = charts.forecast_chart(wb, f"={f}!$C${hr + 1}:${last}${hr + 1}", [f"={f}!$C${hr + 4 + k}:${last}${hr + 4 + k}" for k in range(3)])
     chart_cells = printing.place_chart(ws, chart, 1, 2 + n + 1)
-    printing.table_sheet(ws, (1, 0, gr + max_wijken, 1 + n), title_rows=(gr, gr), extra_areas=[chart_cells])
+    # the rows of the gemeente shown (as the template): another one's extra rows would print as blank pages
+    printing.table_sheet(ws, (1, 0, gr + len(wijk_rows), 1 + n), title_rows=(gr, gr), extra_areas=[chart_cells])
