@@ -49,7 +49,7 @@ def styles(wb: Any) -> dict[str, Any]:
         "top": f({"valign": "top"}),
         "label_top": f({"bold": True, "valign": "top"}),
         "int_left_top": f({"num_format": "0", "align": "left", "valign": "top"}),
-        "code": f({"font_color": "#595959"}),
+        "code": f({"font_color": "#595959", "indent": 1}),
         "head_wrap": f({"bold": True, "bg_color": "#1F3864", "font_color": "white", "border": 1, "text_wrap": True, "valign": "top"}),
         "input": f(unlocked),
         "input_num": f({**unlocked, "num_format": "0"}),
