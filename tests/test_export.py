@@ -434,7 +434,7 @@ def test_cells_names_and_budget_agree(user_cells: dict[str, Any]) -> None:
         r = header_column(cached, title)[0] + 2
         seen = 0
         while cached.cell(r, 2).value != total:
-            dienst = cached.cell(r, 2).value
+            dienst = cached.cell(r, 4 + len(years)).value  # the code column right of the years (B shows the omschrijving)
             if dienst in menu:
                 seen += 1
                 for j, y in enumerate(years):

@@ -278,8 +278,8 @@ def test_old_code_note_in_the_export(tmp_path: Path, capsys: pytest.CaptureFixtu
     rows = [r for r in wb["Model"].iter_rows(values_only=True) if r[1] in ("GM0457", "GM0363")]
     assert [r[1:4] for r in rows] == [("GM0457", "Weesp", dutch), ("GM0363", "Amsterdam", None)]
     cached = openpyxl.load_workbook(out, data_only=True)
-    assert cached["Forecast"]["F7"].value == f"Let op: {dutch}" and cached["Budget"]["D4"].value == f"Let op: {dutch}"
-    assert "WmoGemeenteLijst" in wb["Forecast"]["F7"].value
+    assert cached["Forecast"]["B3"].value.startswith(f"Let op: {dutch} - Model: ") and cached["Budget"]["D4"].value == f"Let op: {dutch}"
+    assert "WmoGemeenteLijst" in wb["Forecast"]["B3"].value  # the header line follows the gemeente chosen
     assert refused_gemeenten(NATIONAL) == {}  # every code of 2024 answers (some as demographic estimates)
 
 

@@ -67,7 +67,7 @@ def _budget_layout(path: Path) -> tuple[dict[str, int], dict[int, int], int, dic
     """Rows of services, base-year columns, the total row and the scenario parameters."""
     ws = openpyxl.load_workbook(path, data_only=True)["Budget"]
     labels = _labels(path, "Budget")
-    services = {d: labels[d] for d in (row.dienst for row in load_menu().rows)}
+    services = {row.dienst: labels[row.omschrijving or row.dienst] for row in load_menu().rows}  # shown by their Dutch label
     head = labels["Jaar"]
     years: dict[int, int] = {}
     for c in range(4, 9):  # the base block's years end at the first empty column

@@ -57,6 +57,9 @@ SHEETS = [START, FORECAST, MENUKAART, BUDGET, DATA, MODEL, LISTS, REKEN, CONF]
 # ----------------------------------------------------------------------- names, cells
 #: Defined name of the menu card range (header row included).
 MENU_NAME = "Menukaart"
+#: Defined name of the Menukaart's dienst and omschrijving columns (data rows): the Budget
+#: sheet shows each service by its Dutch omschrijving, looked up by its dienst code.
+MENU_LABELS_NAME = "WmoDienstOmschrijving"
 #: Defined name of the cell the macros stamp after a retrain or reset; every block
 #: function takes it as an input, so a model switch changes their inputs.
 MODEL_STAMP_NAME = "WmoModelStempel"

@@ -32,6 +32,7 @@ from ..menukaart import MenuRow, load_menu
 from ..modelinfo import model_label, model_line
 from . import export_layout as L
 from . import export_names as N
+from . import charts, printing
 from .export_budget import MENU_COLUMNS, MENU_HEADER_ROW, write_budget
 from .export_data import ExportData, gather
 
@@ -91,15 +92,10 @@ def write(path: Path, data: ExportData) -> None:
     gem_list = _model(wb, ws_mo, data, st)
     menu = load_menu()
     _menukaart(wb, ws_me, menu.rows, st)
-    _forecast(ws_fc, data, gem_list, st)
-    write_budget(ws_bu, data, menu.rows, st)
+    _forecast(wb, ws_fc, data, gem_list, st)
+    write_budget(ws_bu, data, menu.rows, st, wb=wb)
     for name, text in N.all_names().items():
         wb.define_name(name, text)
-    for ws in (ws_fc, ws_bu, ws_me, ws_mo, ws_ta, ws_sh):
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.set_footer("&L&8wmo_xl - Bron: CBS (CC BY 4.0)&R&8&A, pagina &P van &N")
     for ws in (ws_fc, ws_bu, ws_mo, ws_ta, ws_sh):
         ws.protect("", {"format_columns": True})  # no password: against accidental edits only
     ws_fc.activate()
@@ -111,9 +107,6 @@ def _table(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     n = len(data.years)
     starts = [5, 5 + n + 1, 5 + 2 * (n + 1)]
     ws.write_string(0, 0, "Prognosetabel: Wmo-clienten per gemeente en wijk", st["title"])
-    ws.write_string(1, 0, f"Grijs = CBS-waarneming (t/m {data.last_observed}); '.' = geen waarde (CBS-geheimhouding, "
-                    "of een jaar voor de eerste gegevens van de categorie). De functies WMO_FORECAST en WMO_RANGE lezen deze tabel.",
-                    st["note"])
     ws.write_string(2, 0, model_line(data.model_status), st["note"])
     ws.write_row(4, 0, ["sleutel", "gemeente", "categorie", "code", "niveau"], st["head"])
     for title, c0 in zip(["Clienten", "Ondergrens (80%)", "Bovengrens (80%)"], starts):
@@ -135,17 +128,24 @@ def _table(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     for name, c0 in zip([N.CLIENTS, N.LOWER, N.UPPER], starts):
         wb.define_name(name, f"={L.TABLE}!{L.absolute(first, c0)}:{L.absolute(last, c0 + n - 1)}")
     ws.set_column(0, 0, 16)
-    ws.set_column(1, 4, 10)
-    ws.set_column(5, starts[2] + n, 11)
+    ws.set_column(1, 4, 9)
+    ws.set_column(5, starts[2] + n, 10)
+    printing.note(ws, 1, 0, 4, f"Grijs = CBS-waarneming (t/m {data.last_observed}); '.' = geen waarde (CBS-geheimhouding, "
+                  "of een jaar voor de eerste gegevens van de categorie). De functies WMO_FORECAST en WMO_RANGE lezen deze tabel.",
+                  st["note_wrap"])
     ws.freeze_panes(5, 5)
+    # one page across per block (clients, lower, upper), each with the key columns and years
+    printing.table_sheet(ws, (0, 0, last, starts[2] + n - 1), title_rows=(2, 4), title_cols=(0, 4), col_breaks=starts[1:])
 
 
 def _shares(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     """Share of the gemeente total per cost category and year (as wmo_xl.costs uses it)."""
     ws.write_string(0, 0, "Aandelen: deel van alle Wmo-clienten per kostencategorie", st["title"])
-    ws.write_string(1, 0, "Clienten van een categorie = prognose totaal x aandeel. Heeft het model de CBS-categorie (hbh; ondersteuning_thuis voor "
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 2, 13)
+    printing.note(ws, 1, 0, 2 + len(data.years), "Clienten van een categorie = prognose totaal x aandeel. Heeft het model de CBS-categorie (hbh; ondersteuning_thuis voor "
                     "begeleiding en dagbesteding; hulpmiddelen voor hulpmiddelen, vervoer en wonen), dan komt het aandeel uit die prognose / totaal; "
-                    "anders het landelijke aandeel (wmo_xl/data/categorie_aandelen.csv; docs/costs.md).", st["note"])
+                  "anders het landelijke aandeel (wmo_xl/data/categorie_aandelen.csv; docs/costs.md).", st["note_wrap"])
     ws.write_string(2, 0, model_line(data.model_status), st["note"])
     ws.write_row(3, 0, ["sleutel", "gemeente", "categorie"], st["head"])
     for j, y in enumerate(data.years):
@@ -159,9 +159,8 @@ def _shares(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> None:
     wb.define_name(N.SHARE_KEY, f"={L.SHARES}!{L.absolute(4, 0)}:{L.absolute(last, 0)}")
     wb.define_name(N.SHARE_YEARS, f"={L.SHARES}!{L.absolute(3, 3)}:{L.absolute(3, 3 + len(data.years) - 1)}")
     wb.define_name(N.SHARE, f"={L.SHARES}!{L.absolute(4, 3)}:{L.absolute(last, 3 + len(data.years) - 1)}")
-    ws.set_column(0, 0, 20)
-    ws.set_column(1, 2, 13)
     ws.freeze_panes(4, 3)
+    printing.table_sheet(ws, (0, 0, last, 2 + len(data.years)), title_rows=(3, 3))
 
 
 def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str, str]:
@@ -194,13 +193,18 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
         ("Functies (LAMBDA) werken in", N.EXCEL_VERSIONS,
          "de bladen zelf gebruiken alleen gewone functies (Excel 2016+, LibreOffice)"),
     ]
+    ws.set_column(0, 0, 2)
+    ws.set_column(1, 1, 34)
+    ws.set_column(2, 2, 44)
+    ws.set_column(3, 3, 50)
     ws.write_string(1, 1, "Model en bron van deze werkmap", st["title"])
     ws.write_row(3, 1, ["onderwerp", "waarde", "toelichting"], st["head"])
     for i, (label, value, note) in enumerate(rows):
         r = 4 + i
-        ws.write_string(r, 1, label, st["label"])
-        L.put(ws, r, 2, value, st["int_left"] if isinstance(value, int) else None)
-        ws.write_string(r, 3, note, st["note"])
+        ws.write_string(r, 1, label, st["label_top"])
+        L.put(ws, r, 2, value, st["int_left_top"] if isinstance(value, int) else st["wrap_top"])
+        ws.write_string(r, 3, note, st["note_wrap"])
+        printing.wrap_height(ws, r, {2: str(value), 3: note})
         if label == "Laatste waarneming":
             wb.define_name("WmoLaatsteWaarneming", f"={L.MODEL}!{L.absolute(r, 2)}")
         if label.startswith("Extrapolatie"):
@@ -209,10 +213,11 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
     ws.write_string(r, 1, "Functies voor eigen formules (Microsoft 365 / Excel 2024)", st["h2"])
     ws.write_row(r + 1, 1, ["functie", "betekenis"], st["head"])
     for i, (sig, text) in enumerate(N.HELP):
-        ws.write_string(r + 2 + i, 1, sig)
-        ws.write_string(r + 2 + i, 2, text)
-    ws.write_string(r + 2 + len(N.HELP), 1, "Met een Nederlandse Excel gebruikt u ; tussen de argumenten. Een onbekende wijk geeft de fout N/B "
-                    "(Engels N/A), een prijs die geen getal is de fout WAARDE (Engels VALUE): nooit een stil verkeerd getal.", st["note"])
+        ws.write_string(r + 2 + i, 1, sig, st["wrap_top"])
+        ws.write_string(r + 2 + i, 2, text, st["wrap_top"])
+        printing.wrap_height(ws, r + 2 + i, {1: sig, 2: text})
+    printing.note(ws, r + 2 + len(N.HELP), 1, 3, "Met een Nederlandse Excel gebruikt u ; tussen de argumenten. Een onbekende wijk geeft de fout N/B "
+                  "(Engels N/A), een prijs die geen getal is de fout WAARDE (Engels VALUE): nooit een stil verkeerd getal.", st["note_wrap"])
     g0 = r + 4 + len(N.HELP)
     ws.write_string(g0, 1, "Gemeenten in dit bestand", st["h2"])
     ws.write_row(g0 + 1, 1, ["code", "naam", "toelichting", "opmerking"], st["head"])
@@ -220,15 +225,14 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
         ws.write_string(g0 + 2 + i, 1, g)
         ws.write_string(g0 + 2 + i, 2, data.names.get(g, g))
         if g in data.estimates:  # a figure estimated from demographics: its label beside the name
-            ws.write_string(g0 + 2 + i, 4, data.estimates[g], st["note"])
+            ws.write_string(g0 + 2 + i, 4, data.estimates[g], st["wrap_top"])
         if g in data.notes:  # an old code: what became of it (the sheets show it under the gemeente)
-            ws.write_string(g0 + 2 + i, 3, data.notes[g], st["note"])
-    ws.set_column(0, 0, 2)
-    ws.set_column(1, 1, 44)
-    ws.set_column(2, 2, 60)
-    ws.set_column(3, 4, 80)
+            ws.write_string(g0 + 2 + i, 3, data.notes[g], st["wrap_top"])
+        printing.wrap_height(ws, g0 + 2 + i, {3: data.notes.get(g, ""), 4: data.estimates.get(g, "")})
+    ws.set_column(4, 4, 50)
     first, last = g0 + 2, g0 + 1 + len(data.gemeenten)
     wb.define_name(N.MAP_NOTES, f"={L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 3)}")
+    printing.table_sheet(ws, (1, 0, last, 4))
     return (f"={L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 1)}",
             f"{L.MODEL}!{L.absolute(first, 1)}:{L.absolute(last, 2)}")
 
@@ -236,14 +240,21 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
 def _menukaart(wb: Any, ws: Any, rows: list[MenuRow], st: dict[str, Any]) -> None:
     """The menukaart as an Excel table; the name Menukaart covers it with its header row."""
     ws.write_string(0, 0, "Menukaart: diensten, volumes en prijzen (pas de gele kolommen aan uw contracten aan)", st["title"])
-    ws.write_string(1, 0, "Een prijs die geen getal is (bv. tekst of '32,40' als tekst) of buiten het bereik valt, geeft #WAARDE! "
-                    "in de begroting: nooit een te laag totaal.", st["note"])
+    for i, c in enumerate(MENU_COLUMNS):
+        ws.set_column(i, i, printing.MENU_WIDTHS.get(c, 12))
+    printing.note(ws, 1, 0, 5, "Een prijs die geen getal is (bv. tekst of '32,40' als tekst) of buiten het bereik valt, geeft #WAARDE! "
+                  "in de begroting: nooit een te laag totaal.", st["note_wrap"])
     data = [[getattr(r, c) for c in MENU_COLUMNS] for r in rows]
+    fmts = {c: st["wrap_top"] if c in printing.MENU_WRAPPED else st[INPUT_COLUMNS[c] + "_top"] if c in INPUT_COLUMNS else st["top"] for c in MENU_COLUMNS}
     last_row = MENU_HEADER_ROW + len(data)
     ws.add_table(MENU_HEADER_ROW, 0, last_row, len(MENU_COLUMNS) - 1, {
         "name": "tblMenukaart", "style": "Table Style Light 9", "data": data,
-        "columns": [{"header": c, "format": st.get(INPUT_COLUMNS.get(c, ""), None)} for c in MENU_COLUMNS],
+        "columns": [{"header": c, "header_format": st["head_wrap"], "format": fmts[c]} for c in MENU_COLUMNS],
     })
+    printing.wrap_height(ws, MENU_HEADER_ROW, dict(enumerate(MENU_COLUMNS)), bold=True)
+    for i, row in enumerate(data):
+        printing.wrap_height(ws, MENU_HEADER_ROW + 1 + i, {j: str(v) for j, (c, v) in enumerate(zip(MENU_COLUMNS, row))
+                                                           if c in printing.MENU_WRAPPED and v})
     end_col = xl_col_to_name(len(MENU_COLUMNS) - 1)
     wb.define_name("Menukaart", f"={L.MENU}!$A${MENU_HEADER_ROW + 1}:${end_col}${last_row + 1}")
     limits = {"aandeel": (0, 1), "verzilveringsgraad": (0, 1), "eenheden_per_client_per_jaar": (0, 1e9), "prijs": (0, 1e9),
@@ -253,14 +264,10 @@ def _menukaart(wb: Any, ws: Any, rows: list[MenuRow], st: dict[str, Any]) -> Non
         ws.data_validation(MENU_HEADER_ROW + 1, c, last_row, c, {
             "validate": "integer" if name == "prijsjaar" else "decimal", "criteria": "between", "minimum": lo, "maximum": hi,
             "error_title": "Ongeldige waarde", "error_message": f"{name} moet een getal zijn tussen {lo:g} en {hi:g}."})
-    widths = {"dienst": 22, "omschrijving": 36, "categorie": 13, "leveringsvorm": 10, "aandeel": 9, "verzilveringsgraad": 11,
-              "eenheid": 9, "eenheden_per_client_per_jaar": 12, "prijs": 10, "prijsjaar": 9, "indexatie": 9, "bron": 40}
-    for i, c in enumerate(MENU_COLUMNS):
-        ws.set_column(i, i, widths.get(c, 12))
-    ws.write_string(last_row + 2, 0, "Nieuwe dienst? Een regel onder de tabel telt pas mee als u de naam Menukaart "
-                    "(Formules > Namen beheren) en het blad Budget uitbreidt.", st["note"])
-    ws.print_area(0, 0, last_row + 2, len(MENU_COLUMNS) - 1)  # long 'bron' texts would shrink the page to nothing
+    end = printing.note(ws, last_row + 2, 0, 5, "Nieuwe dienst? Een regel onder de tabel telt pas mee als u de naam Menukaart "
+                        "(Formules > Namen beheren) en het blad Budget uitbreidt.", st["note_wrap"])
     ws.freeze_panes(MENU_HEADER_ROW + 1, 1)
+    printing.table_sheet(ws, (0, 0, end, len(MENU_COLUMNS) - 1), title_rows=(MENU_HEADER_ROW, MENU_HEADER_ROW), wide=1)
 
 
 def _next_column(span: str) -> str:
@@ -271,7 +278,7 @@ def _next_column(span: str) -> str:
     return f"${xl_col_to_name(col + 1)}${row + 1}"
 
 
-def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str, Any]) -> None:
+def _forecast(wb: Any, ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str, Any]) -> None:
     """Gemeente total with its 80% range and the wijk grid of the chosen gemeente and category."""
     g0, c0 = data.gemeenten[0], "totaal"
     years = data.years
@@ -280,16 +287,21 @@ def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str
     ws.set_column(1, 1, 30)
     ws.set_column(2, 2 + n, 11)
     ws.write_string(1, 1, "Wmo-clienten per wijk: waarneming en prognose (bij ongewijzigd beleid)", st["title"])
-    ws.write_string(2, 1, model_line(data.model_status), st["note"])
     ws.write_string(3, 1, "Gemeente", st["label"])
     ws.write_string(3, 2, g0, st["input"])
     codes, names = gem_list
     ws.data_validation(3, 2, 3, 2, {"validate": "list", "source": codes,
                                     "error_title": "Onbekende gemeente", "error_message": "Kies een gemeentecode uit de lijst (blad Model)."})
     ws.write_formula(3, 3, f'=IFERROR(VLOOKUP($C$4,{names},2,FALSE),"")', st["label"], data.names.get(g0, g0))
+    # the header line, as the template's block header: what became of an old code, whether the
+    # figures are a demographic estimate, then the model; it follows the gemeente chosen in C4
     labels = names.rsplit(":", 1)[0] + ":" + _next_column(_next_column(names))  # code .. the opmerking column
-    ws.write_formula(5, 5, f'=IFERROR(VLOOKUP($C$4,{labels},4,FALSE)&"","")', st["note"],
-                     data.estimates.get(g0, ""))  # a demographic estimate says so beside the gemeente
+    note_f = N.map_note_formula("$C$4")[1:]
+    est_f = f'IFERROR(VLOOKUP($C$4,{labels},4,FALSE)&"","")'
+    line = model_line(data.model_status)
+    cached = " - ".join(p for p in (f"Let op: {data.notes[g0]}" if g0 in data.notes else "", data.estimates.get(g0, ""), line) if p)
+    ws.write_formula(2, 1, f'=IF({note_f}="","",{note_f}&" - ")&IF({est_f}="","",{est_f}&" - ")&"{line.replace(chr(34), chr(34) * 2)}"',
+                     st["note"], cached)
     ws.write_string(4, 1, "Categorie", st["label"])
     ws.write_string(4, 2, c0, st["input"])
     ws.data_validation(4, 2, 4, 2, {"validate": "list", "source": list(data.categories)})
@@ -299,10 +311,8 @@ def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str
     ws.write_string(6, 1, "Aantal wijken", st["note"])
     wijk_rows = [r for r in data.rows if r.gemeente == g0 and r.categorie == c0 and r.niveau == "wijk"]
     ws.write_formula(6, 2, "=COUNTIFS(WmoGemeente,$C$4,WmoCategorie,$C$5)-1", st["int"], len(wijk_rows))
-    note = data.notes.get(g0, "")
-    ws.write_formula(6, 5, N.map_note_formula("$C$4"), st["note"], f"Let op: {note}" if note else "")
-    ws.write_string(3, 5, f"Grijs: CBS-waarneming (t/m {data.last_observed}); '.' = geen CBS-waarde. "
-                    f"Meer dan {L.EXTRAPOLATION_HORIZON} jaar na de laatste waarneming: extrapolatie (rood).", st["note"])
+    printing.note_beside(ws, 3, 5, 2 + n - 1, f"Grijs: CBS-waarneming (t/m {data.last_observed}); '.' = geen CBS-waarde. "
+                  f"Meer dan {L.EXTRAPOLATION_HORIZON} jaar na de laatste waarneming: extrapolatie (rood).", st["note_wrap"], max_rows=5)  # rows 4-8: the year row is 9
     hr = 8
     ws.write_string(hr, 1, "Jaar", st["head"])
     for j, y in enumerate(years):
@@ -338,3 +348,9 @@ def _forecast(ws: Any, data: ExportData, gem_list: tuple[str, str], st: dict[str
             v = f"INDEX({N.CLIENTS},$C$6+{i},MATCH({col}${gr + 1},{N.YEARS},0))"
             L.formula(ws, r, 2 + j, f'=IF($B{r + 1}="","",IF(ISNUMBER({v}),{v},"."))', fmt, w.clients[j] if w else "")
     ws.freeze_panes(hr + 1, 2)
+    # the template's Forecast chart: gemeente total and its 80% range, beside the table
+    f, last = L.FORECAST, xl_col_to_name(1 + n)
+    chart = charts.forecast_chart(wb, f"={f}!$C${hr + 1}:${last}${hr + 1}", [f"={f}!$C${hr + 4 + k}:${last}${hr + 4 + k}" for k in range(3)])
+    chart_cells = printing.place_chart(ws, chart, 1, 2 + n + 1)
+    # the rows of the gemeente shown (as the template): another one's extra rows would print as blank pages
+    printing.table_sheet(ws, (1, 0, gr + len(wijk_rows), 1 + n), title_rows=(gr, gr), extra_areas=[chart_cells])

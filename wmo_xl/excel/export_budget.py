@@ -23,6 +23,7 @@ from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
 from ..modelinfo import model_line
 from . import export_layout as L
 from . import export_names as N
+from . import charts, printing
 from .export_data import ExportData
 
 MENU_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
@@ -64,8 +65,14 @@ class _Sheet:
     def col(self, j: int) -> str:
         return xl_col_to_name(FIRST_YEAR_COL + j)
 
+    @property
+    def code(self) -> str:
+        """The column of each service's dienst code (right of the years): formulas read it;
+        column B shows the Dutch omschrijving."""
+        return xl_col_to_name(FIRST_YEAR_COL + len(self.years))
+
     def menu(self, name: str, r: int) -> str:
-        return f"INDEX({menu_ref(name, self.n_menu)},MATCH($B{r + 1},{menu_ref('dienst', self.n_menu)},0))"
+        return f"INDEX({menu_ref(name, self.n_menu)},MATCH(${self.code}{r + 1},{menu_ref('dienst', self.n_menu)},0))"
 
     def guard(self, r: int) -> str:
         """Every menu value a number within MenuRow's range."""
@@ -102,22 +109,33 @@ class _Sheet:
         return f"=IF({self.guard(r)},{value},#VALUE!)"
 
 
-def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any]) -> None:
-    """The whole sheet, top to bottom."""
+def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any], wb: Any = None) -> None:
+    """The whole sheet, top to bottom (with the workbook ``wb``: and its chart)."""
     years = budget_years(data)
     sh = _Sheet(years=years, n_menu=len(rows))
     ws.set_column(0, 0, 2)
-    ws.set_column(1, 1, 34)
+    ws.set_column(1, 1, 36)
     ws.set_column(2, 2, 13)
-    ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + len(years), 15)
+    ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + len(years) - 1, 13)
+    ws.set_column(FIRST_YEAR_COL + len(years), FIRST_YEAR_COL + len(years), 20)  # dienst codes
     ws.write_string(1, 1, "Begroting Wmo: basis en scenario per dienst en jaar", st["title"])
     ws.write_string(2, 1, model_line(data.model_status), st["note"])
     _head(ws, data, sh, st)
     scenario = _scenario(ws, sh, st)
     r, clients, totals = _clients(ws, data, sh, st, top=10 + len(L.SCENARIO) + 1)
     r, grand, total_rows = _costs(ws, data, rows, sh, st, clients, scenario, r + 1)
-    _ranges(ws, sh, st, grand, totals, total_rows, r + 1)
+    last = _ranges(ws, sh, st, grand, totals, total_rows, r + 1)
+    if wb is not None:
+        last = printing.place_chart(ws, _chart(wb, sh, total_rows), last + 2, 1, width=560)[2]
     ws.freeze_panes(5, FIRST_YEAR_COL)
+    printing.table_sheet(ws, (1, 0, last, FIRST_YEAR_COL + len(years)), title_rows=(4, 4))
+
+
+def _chart(wb: Any, sh: _Sheet, total_rows: dict[str, int]) -> Any:
+    """The template's budget chart: total basis and scenario per year, value axis from 0."""
+    cols = f"${sh.col(0)}${{r}}:${sh.col(len(sh.years) - 1)}${{r}}"
+    return charts.budget_chart(wb, f"={L.BUDGET}!" + cols.format(r=5),
+                               *(f"={L.BUDGET}!" + cols.format(r=total_rows[block]) for block in ("basis", "scenario")))
 
 
 def _head(ws: Any, data: ExportData, sh: _Sheet, st: dict[str, Any]) -> None:
@@ -233,6 +251,7 @@ def _costs(ws: Any, data: ExportData, rows: list[MenuRow], sh: _Sheet, st: dict[
         ws.write_row(r + 2, 1, ["Dienst", "Categorie"], st["head"])
         for j, y in enumerate(sh.years):
             ws.write_formula(r + 2, FIRST_YEAR_COL + j, f"={sh.year_cells[j]}", st["head_num"], y)
+        ws.write_string(r + 2, FIRST_YEAR_COL + n, "dienst (code)", st["head"])
         r += 3
         sub_rows: list[int] = []
         grand[block] = [0.0] * n
@@ -243,8 +262,10 @@ def _costs(ws: Any, data: ExportData, rows: list[MenuRow], sh: _Sheet, st: dict[
             first = r
             for row in services:
                 at[(block, row.dienst)] = r + 1
-                ws.write_string(r, 1, row.dienst)
-                L.formula(ws, r, 2, f"=INDEX({menu_ref('categorie', sh.n_menu)},MATCH($B{r + 1},{menu_ref('dienst', sh.n_menu)},0))",
+                ws.write_string(r, 1, row.omschrijving or row.dienst, st["label_wrap"])
+                printing.wrap_height(ws, r, {1: row.omschrijving})
+                ws.write_string(r, FIRST_YEAR_COL + n, row.dienst, st["code"])
+                L.formula(ws, r, 2, f"=INDEX({menu_ref('categorie', sh.n_menu)},MATCH(${sh.code}{r + 1},{menu_ref('dienst', sh.n_menu)},0))",
                           None, row.categorie)
                 for j in range(n):
                     if block == "basis":
@@ -273,8 +294,9 @@ def _costs(ws: Any, data: ExportData, rows: list[MenuRow], sh: _Sheet, st: dict[
 
 
 def _ranges(ws: Any, sh: _Sheet, st: dict[str, Any], grand: dict[str, list[float]], totals: dict[str, list[float]],
-            total_rows: dict[str, int], r: int) -> None:
-    """The 80% range in euros: costs are linear in the gemeente total, so the totals scale with it."""
+            total_rows: dict[str, int], r: int) -> int:
+    """The 80% range in euros: costs are linear in the gemeente total, so the totals scale with
+    it; then the note on how costs are computed. Returns the last row used."""
     ws.write_string(r, 1, "Bandbreedte (80%) in euro", st["h2"])
     ws.write_string(r + 1, 1, "", st["head"])
     ws.write_string(r + 1, 2, "", st["head"])
@@ -291,6 +313,6 @@ def _ranges(ws: Any, sh: _Sheet, st: dict[str, Any], grand: dict[str, list[float
                 text = f"={c}{total_rows[block]}*{c}{sh.client_rows[bound]}/{c}{sh.client_rows['clients']}"
                 L.formula(ws, r, FIRST_YEAR_COL + j, text, st["euro_tot"], value)
             r += 1
-    ws.write_string(r + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
+    return printing.note(ws, r + 1, 1, FIRST_YEAR_COL + len(sh.years) - 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
                     "clienten per categorie = prognose totaal x aandeel (blad Aandelen: uit de modelprognose van de categorie waar het model die heeft). De bandbreedte schaalt het totaal met "
-                    "onder- en bovengrens van de clienten. Een lege of ongeldige prijs geeft #WAARDE!, nooit een te laag totaal.", st["note"])
+                    "onder- en bovengrens van de clienten. Een lege of ongeldige prijs geeft #WAARDE!, nooit een te laag totaal.", st["note_wrap"])

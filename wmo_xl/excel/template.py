@@ -32,7 +32,7 @@ from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, load_category_shares, load_me
 from ..modelinfo import backtest_rows
 from ..wijken import gemeente_list
 from . import contract as C
-from . import udfs, vba
+from . import charts, printing, udfs, vba
 
 DEFAULT_GEMEENTE = "GM0200"  # Apeldoorn: 16 wijken, a typical mid-size gemeente
 MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam with Weesp has 106)
@@ -91,9 +91,12 @@ class _Styles:
         self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F3864"})
         self.h2 = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"})
         self.head = wb.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "white", "border": 1})
+        self.head_wrap = wb.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "white", "border": 1, "text_wrap": True,
+                                        "valign": "top"})
         self.head_num = wb.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "white", "border": 1, "num_format": "0"})
         self.label = wb.add_format({"bold": True})
         self.text = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.label_wrap = wb.add_format({"text_wrap": True})  # a row label that may wrap: its last line beside the row's figures
         self.note_nowrap = wb.add_format({"italic": True, "font_color": "#595959"})
         self.note = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
         self.input = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
@@ -109,7 +112,7 @@ class _Styles:
         self.tot_label = wb.add_format({"bold": True, "top": 2, "bg_color": "#BDD7EE"})
         self.dec = wb.add_format({"num_format": "0.000"})
         self.pct = wb.add_format({"num_format": "0.0%"})
-        self.small = wb.add_format({"font_size": 9, "font_color": "#595959", "num_format": "0"})
+        self.small = wb.add_format({"font_size": 10, "font_color": "#595959", "num_format": "0"})
         self.left = wb.add_format({"align": "left"})
 
 
@@ -133,7 +136,8 @@ def _cell_of(ref: str) -> tuple[int, int]:
 
 def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: str, values: list[list[Any]],
                  fmt: Callable[[int, int, Any], Any], spare_rows: int = 0, spare_cols: int = 0,
-                 line_row: int | None = None) -> tuple[int, int]:
+                 line_row: int | None = None,
+                 show: Callable[[int, str, Any], tuple[str, Any]] | None = None) -> tuple[int, int]:
     """A block function spilling on the hidden Reken sheet, shown cell by cell at ``anchor``.
 
     The spill carries every cell's cached value; each shown cell is
@@ -141,7 +145,9 @@ def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: s
     ``spare_cols`` more such cells let the block grow (more wijken, more services).
     ``fmt(i, j, value)`` picks each shown cell's format. ``line_row``: a row whose only value
     is its first cell (the model line); the cells right of it stay empty so the text shows
-    in full. Returns the block's (rows, columns).
+    in full. ``show(j, src, value)``, when given, returns another (formula, cached value) for
+    a shown cell (None: the plain one), e.g. a Dutch label for an identifier. Returns the
+    block's (rows, columns).
     """
     rows, cols = len(values), max(len(r) for r in values)
     r0, c0 = _cell_of(reken_anchor)
@@ -169,7 +175,9 @@ def _shown_block(ws: Any, anchor: str, reken: Any, reken_anchor: str, formula: s
             # an empty result is cached as a no-break space: LibreOffice recalculates a formula
             # cell whose cached value is empty (or blank XML text), and it cannot compute the
             # spill (no Python); Excel shows "" after its first recalculation
-            _formula(ws, xl_rowcol_to_cell(t0 + i, l0 + j), f'=IF({src}="","",{src})', fmt(i, j, v), EMPTY if v is None else v)
+            shown = show(j, src, v) if show else None
+            formula, cached = shown or (f'=IF({src}="","",{src})', v)
+            _formula(ws, xl_rowcol_to_cell(t0 + i, l0 + j), formula, fmt(i, j, v), EMPTY if cached is None else cached)
     return rows, cols
 
 
@@ -226,7 +234,7 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         years_fc = list(range(origin + 1, origin + 6))
         reken = sheets[C.REKEN]
         reken.write_string("A1", "Rekenblad: de blokfuncties (een aanroep per blad); de andere bladen tonen deze waarden.")
-        reken.hide()
+        printing.technical(reken)
         _forecast(wb, sheets[C.FORECAST], reken, gemeente, names, list(range(first, origin + 1)) + years_fc, origin, categories, st)
         menu_rows = _menukaart(wb, sheets[C.MENUKAART], st)
         years, note = budget_years(today, origin)
@@ -235,9 +243,6 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         _data(sheets[C.DATA], gemeente, est, st)
         _model(sheets[C.MODEL], reken, bundle, st)
         _conf(sheets[C.CONF], st)
-        for name, ws in sheets.items():
-            if name not in (C.LISTS, C.REKEN):
-                _print_setup(ws, one_page=name == C.START)
         wb.close()
 
 
@@ -263,12 +268,12 @@ def _lists(wb: Any, ws: Any, names: dict[str, str], categories: list[str], st: A
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 28)
     ws.set_column(4, 4, 40)
-    ws.hide()
+    printing.technical(ws)
 
 
 def _start(ws: Any, bundle: Any, origin: int, last: int, st: Any) -> None:
     ws.set_column("A:A", 2)
-    ws.set_column("B:B", 110)
+    ws.set_column("B:B", 96)
     ws.hide_gridlines(2)
     years = bundle.manifest.get("training_years", {}).get("totaal", [])
     span = f"{years[0]}-{years[-1]}" if years else f"t/m {origin}"
@@ -284,7 +289,7 @@ def _start(ws: Any, bundle: Any, origin: int, last: int, st: Any) -> None:
         ("1. Python 3.11 of nieuwer (64-bit, python.org), voor de gebruiker geinstalleerd.", st.text),
         ("2. Opdrachtprompt:  py -m pip install -c constraints/excel-tested.txt \"wmo_xl @ <pad of URL van de broncode>\"   "
          f"(dit installeert ook xlwings {C.XLWINGS_VERSION}, de versie van de VBA-code in dit bestand).", st.text),
-        ("3. Opdrachtprompt:  wmo-xl setup-excel <pad naar deze werkmap>   (schrijft het pad naar pythonw.exe op het blad xlwings.conf; "
+        ("3. Opdrachtprompt:  wmo-xl setup-excel <pad naar deze werkmap>   (schrijft het pad naar pythonw.exe op het verborgen blad xlwings.conf; "
          "de werkmap moet daarbij gesloten zijn).", st.text),
         ("4. Het bestand komt uit internet of e-mail? Rechtsklik > Eigenschappen > 'Blokkering opheffen', of zet het in een "
          "vertrouwde locatie. Macro's moeten mogen draaien; Defender-regel 'Office mag geen onderliggende processen maken' "
@@ -321,7 +326,8 @@ def _start(ws: Any, bundle: Any, origin: int, last: int, st: Any) -> None:
         if text:
             ws.write_string(i, 1, text, fmt)
             if fmt is st.text:
-                ws.set_row(i, 15 * max(1, len(text) // 120 + 1))
+                printing.wrap_height(ws, i, {1: text})
+    printing.text_page(ws, (1, 0, len(lines), 1))
 
 
 def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str], years: list[int], origin: int,
@@ -330,7 +336,7 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     last_col = 2 + n - 1
     ws.set_column("A:A", 2)
     ws.set_column("B:B", 36)
-    ws.set_column(2, last_col, 11, st.count)
+    ws.set_column(2, last_col, 10, st.count)
     ws.write_string("B2", "Wmo-clienten per wijk: waarneming en prognose", st.title)
     ws.write_string("B4", "Gemeente", st.label)
     ws.write_string(C.FORECAST_GEMEENTE, gemeente, st.input)
@@ -342,8 +348,9 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     ws.data_validation(C.FORECAST_CATEGORY, {"validate": "list", "source": categories,
                                              "error_title": "Onbekende categorie",
                                              "error_message": f"Het model voorspelt: {', '.join(categories)}."})
-    ws.write_string("F4", f"Grijs: CBS-waarneming (t/m {origin}); wit: prognose bij ongewijzigd beleid. De jaren in rij 7 mag u aanpassen.", st.note_nowrap)
-    ws.write_string("F5", f"Meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste waarneming: extrapolatie (zie rij Status).", st.note_nowrap)
+    printing.note_beside(ws, 3, 5, last_col, f"Grijs: CBS-waarneming (t/m {origin}); wit: prognose bij ongewijzigd beleid. De jaren in rij 7 mag u "
+                  f"aanpassen. Meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste waarneming: extrapolatie (zie rij Status).", st.note,
+                         max_rows=C.FORECAST_YEARS_ROW - 4)  # rows 4 up to the year row
     row = C.FORECAST_YEARS_ROW - 1
     ws.write_string(row, 1, "Jaar", st.head)
     for j, y in enumerate(years):
@@ -372,19 +379,10 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     ws.conditional_format(top + 7, 2, top + 7 + MAX_WIJKEN, last_col, {
         "type": "formula", "criteria": f"=AND(C${row + 1}<={origin},C{top + 8}<>\"\")", "format": wb.add_format({"bg_color": "#E7E6E6"})})
     ws.freeze_panes(row + 1, 2)
-    ws.print_area(1, 0, top + rows, last_col + 11)
-    chart = wb.add_chart({"type": "line"})
-    cats = f"={C.FORECAST}!{year_ref}"
-    for k, (name, color, dash) in enumerate([("Gemeente totaal", "#1F3864", "solid"), ("Ondergrens (80%)", "#8EA9DB", "dash"),
-                                             ("Bovengrens (80%)", "#8EA9DB", "dash")]):
-        r = top + 1 + k
-        chart.add_series({"name": name, "categories": cats, "values": f"={C.FORECAST}!$C${r}:${xl_col_to_name(last_col)}${r}",
-                          "line": {"color": color, "dash_type": dash, "width": 2.25 if k == 0 else 1.25}})
-    chart.set_title({"name": "Wmo-clienten gemeente: waarneming en prognose"})
-    chart.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 620, "height": 300})
-    ws.insert_chart(1, last_col + 2, chart)
+    f = C.FORECAST
+    chart = charts.forecast_chart(wb, f"={f}!{year_ref}", [f"={f}!$C${top + 1 + k}:${xl_col_to_name(last_col)}${top + 1 + k}" for k in range(3)])
+    chart_cells = printing.place_chart(ws, chart, 1, last_col + 2)  # beside the table, printed on a page of its own
+    printing.table_sheet(ws, (1, 0, top + rows - 1, last_col), title_rows=(top + 6, top + 6), extra_areas=[chart_cells])
 
 
 def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note: str, rows: list[Any], st: Any) -> None:
@@ -394,7 +392,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     scen_values = [[k, years[0] if v == FIRST_BUDGET_YEAR else v] for k, v, _ in SCENARIO_FIELDS]
     n = len(years)
     ws.set_column("A:A", 2)
-    ws.set_column("B:B", 30)
+    ws.set_column("B:B", 40)
     ws.set_column("C:C", 13)
     ws.set_column(3, 3 + 3 * (BUDGET_YEAR_CELLS + 1), 14, st.euro)
     ws.write_string("B2", "Begroting Wmo: basis en scenario per dienst en jaar", st.title)
@@ -408,9 +406,10 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
             ws.write_number(y_row, y_col + j, years[j], st.input_num)
         else:
             ws.write_blank(y_row, y_col + j, None, st.input_num)
-    ws.write_string(y_row - 1, y_col + BUDGET_YEAR_CELLS + 1, note, st.note_nowrap)
-    ws.write_string(y_row, y_col + BUDGET_YEAR_CELLS + 1, "Lege jaarcellen tellen niet mee. Status 'extrapolatie': het cijfer ligt meer dan "
-                    f"{udfs.EXTRAPOLATION_AFTER} jaar na de laatste CBS-waarneming.", st.note_nowrap)
+    # the sheet prints several pages across with B:C repeated on each: this note stays in D:G
+    # (a merged cell across B:C or a page break would be cut)
+    printing.note(ws, y_row + 1, 3, 6, f"{note} Lege jaarcellen tellen niet mee. Status 'extrapolatie': "
+                  f"het cijfer ligt meer dan {udfs.EXTRAPOLATION_AFTER} jaar na de laatste CBS-waarneming.", st.note)
     ws.write_string(6, 1, "Scenarioparameters", st.h2)
     ws.write_row(7, 1, ["parameter", "waarde"], st.head)
     ws.write_string(7, 3, "toelichting", st.head)
@@ -445,6 +444,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
                 return st.sub_label
             if str(label).startswith("Totaal"):
                 return st.tot_label
+            if j == 0 and label in labels_nl:
+                return st.label_wrap
             return st.label if j == 0 and label == "Clienten per categorie" else None
         if isinstance(v, str) and not v.startswith(udfs.PREFIX) and label not in ("Jaar",):
             return st.small
@@ -460,31 +461,43 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     formula = (f"=WMO_BUDGET({b}!{_abs(C.BUDGET_GEMEENTE)},{b}!{_abs(C.BUDGET_YEARS)},{C.MENU_NAME},{b}!{_abs(C.BUDGET_SCENARIO)},"
                f"{C.MODEL_STAMP_NAME})")
     widest = 2 + 3 * BUDGET_YEAR_CELLS + 2  # every year cell filled
+    # services show their Dutch omschrijving (from the Menukaart); the block itself keeps the dienst code
+    labels_nl = {r.dienst: r.omschrijving for r in rows if r.omschrijving}
+
+    def show(j: int, src: str, v: Any) -> tuple[str, Any] | None:
+        if j != 0:
+            return None
+        label = f"VLOOKUP({src},{C.MENU_LABELS_NAME},2,FALSE)"
+        return f'=IF({src}="","",IFERROR(IF({label}="",{src},{label}),{src}))', labels_nl.get(v, v)
+
     nrows, _ = _shown_block(ws, f"B{top + 1}", reken, C.REKEN_BUDGET, formula, values, fmt, spare_rows=MENU_ROWS - len(rows),
-                            spare_cols=widest - len(values[0]), line_row=udfs.BUDGET_MODEL_ROW)
+                            spare_cols=widest - len(values[0]), line_row=udfs.BUDGET_MODEL_ROW, show=show)
+    for i, label in enumerate(labels):
+        if label in labels_nl:
+            printing.wrap_height(ws, top + i, {1: labels_nl[label]})
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
-    ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
+    # note and chart below the block in B:E (within the first page across): a print range of
+    # their own, so they never widen or split the table's pages
+    last = printing.note(ws, top + nrows + 1, 1, 4, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
                     "naar verhouding van de aandelen); 'aandeel' = prognose totaal x landelijk aandeel. Bandbreedte: het totaal bij de onder- en "
-                    "bovengrens van het 80%-interval van het gemeentetotaal (alle categorieen bewegen mee). Zie docs/costs.md.", st.note_nowrap)
-    chart = wb.add_chart({"type": "column"})
-    for name, c0, color in [("Basis", 3, "#1F3864"), ("Scenario", 3 + n + 1, "#C55A11")]:
-        chart.add_series({"name": name, "categories": f"={C.BUDGET}!${xl_col_to_name(3)}${top + 1}:${xl_col_to_name(3 + n - 1)}${top + 1}",
-                          "values": f"={C.BUDGET}!${xl_col_to_name(c0)}${total_row}:${xl_col_to_name(c0 + n - 1)}${total_row}",
-                          "fill": {"color": color}})
-    chart.set_title({"name": "Totale Wmo-kosten: basis en scenario"})
-    chart.set_y_axis({"num_format": "€ #,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 620, "height": 300})
-    ws.insert_chart(top + nrows + 3, 1, chart)
+                    "bovengrens van het 80%-interval van het gemeentetotaal (alle categorieen bewegen mee). Zie docs/costs.md.", st.note)
+    b = C.BUDGET
+    years_ref = f"={b}!${xl_col_to_name(3)}${top + 1}:${xl_col_to_name(3 + n - 1)}${top + 1}"
+    chart = charts.budget_chart(wb, years_ref, *(f"={b}!${xl_col_to_name(c0)}${total_row}:${xl_col_to_name(c0 + n - 1)}${total_row}"
+                                                 for c0 in (3, 3 + n + 1)))
+    chart_cells = printing.place_chart(ws, chart, last + 2, 1, width=560, height=300)
     ws.freeze_panes(top + 1, 3)
+    # the block as built (its years; more years later widen it past the print area)
+    printing.table_sheet(ws, (1, 0, top + nrows - 1, len(values[0])), title_rows=(top, top), title_cols=(1, 2),
+                         extra_areas=[(top + nrows + 1, 1, chart_cells[2], 4)])
 
 
 def _model(ws: Any, reken: Any, bundle: Any, st: Any) -> None:
     ws.set_column("A:A", 2)
-    ws.set_column("B:B", 44)
-    ws.set_column("C:C", 60)
-    ws.set_column("D:G", 22)
+    ws.set_column("B:B", 40)
+    ws.set_column("C:C", 48)
+    ws.set_column("D:G", 12)
     ws.write_string("B2", "Actief model", st.title)
     info = udfs.wmo_model_info()
     r0 = int(C.MODEL_INFO_BLOCK[1:]) - 1
@@ -497,15 +510,18 @@ def _model(ws: Any, reken: Any, bundle: Any, st: Any) -> None:
     top = r0 + nrows + 8  # room for a local model's extra rows
     ws.write_string(top - 1, 1, "Backtests van het landelijke model (alleen data t/m het oorsprongsjaar)", st.h2)
     rows = backtest_rows(bundle)
-    ws.write_row(top, 1, ["Oorsprong -> jaar", "Wijken", "WAPE model", "WAPE persistentie", "WAPE FORECAST.LINEAR", "Dekking 80%-interval"], st.head)
+    header = ["Oorsprong -> jaar", "Wijken", "WAPE model", "WAPE persistentie", "WAPE FORECAST.LINEAR", "Dekking 80%-interval"]
+    ws.write_row(top, 1, header, st.head_wrap)
+    printing.wrap_height(ws, top, {1 + j: h for j, h in enumerate(header)})
     for i, r in enumerate(rows[1:], start=1):
         ws.write_string(top + i, 1, f"{r[0]} -> {r[1]}")
         ws.write_number(top + i, 2, r[2], st.count)
         for j, v in enumerate(r[3:]):
             ws.write_number(top + i, 3 + j, v, st.pct)
-    ws.write_string(top + len(rows) + 1, 1,
-                    "WAPE = som van absolute fouten / som van werkelijke aantallen, over alle wijken met een waarneming. "
-                    "Persistentie = vorige waarneming; FORECAST.LINEAR = Excel-trend over de eerdere jaren van de wijk.", st.note_nowrap)
+    last = printing.note(ws, top + len(rows) + 1, 1, 6,
+                         "WAPE = som van absolute fouten / som van werkelijke aantallen, over alle wijken met een waarneming. "
+                         "Persistentie = vorige waarneming; FORECAST.LINEAR = Excel-trend over de eerdere jaren van de wijk.", st.note)
+    printing.table_sheet(ws, (1, 0, last, 6))
 
 
 def _conf(ws: Any, st: Any) -> None:
@@ -518,15 +534,7 @@ def _conf(ws: Any, st: Any) -> None:
     ws.set_column("A:A", 28)
     ws.set_column("B:B", 40)
     ws.set_column("D:D", 70)
-
-
-def _print_setup(ws: Any, one_page: bool = False) -> None:
-    """A4 landscape, one page wide: a controller prints or exports each sheet as it looks."""
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 1 if one_page else 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer("&L&8wmo_xl - Bron: CBS (CC BY 4.0)&R&8&A, pagina &P van &N")
+    printing.technical(ws)  # xlwings' VBA still reads it: Sheets("xlwings.conf") finds very hidden sheets
 
 
 def _menukaart(wb: Any, ws: Any, st: _Styles) -> list[Any]:
@@ -536,28 +544,30 @@ def _menukaart(wb: Any, ws: Any, st: _Styles) -> list[Any]:
     ws.write_string("A1", "Menukaart: diensten, volumes en prijzen (pas de gele kolommen aan uw contracten aan)", st.title)
     first_row = 2  # header in row 3
     data = [[None if (isinstance(v, float) and v != v) else v for v in row] for row in df[cols].astype(object).values.tolist()]
+    pct = wb.add_format({"num_format": "0%", "bg_color": "#FFF2CC", "valign": "top"})
+    num = wb.add_format({"num_format": "#,##0.00", "bg_color": "#FFF2CC", "valign": "top"})
+    top = wb.add_format({"valign": "top"})  # a row as tall as its wrapped texts reads from the top
+    fmts = {c: st.text if c in printing.MENU_WRAPPED else {"aandeel": pct, "verzilveringsgraad": pct, "indexatie": pct,
+                                                   "eenheden_per_client_per_jaar": num, "prijs": num}.get(c, top) for c in cols}
     ws.add_table(first_row, 0, first_row + len(data), len(cols) - 1, {
         "name": "tblMenukaart", "style": "Table Style Medium 2", "data": data,
-        "columns": [{"header": c} for c in cols],
+        "columns": [{"header": c, "header_format": st.head_wrap, "format": fmts[c]} for c in cols],
     })
-    pct = wb.add_format({"num_format": "0%", "bg_color": "#FFF2CC"})
-    num = wb.add_format({"num_format": "#,##0.00", "bg_color": "#FFF2CC"})
-    ws.set_column("A:A", 22)
-    ws.set_column("B:B", 48)
-    ws.set_column("C:D", 13)
-    ws.set_column("E:F", 11, pct)
-    ws.set_column("G:G", 9)
-    ws.set_column("H:H", 12, num)
-    ws.set_column("I:I", 10, num)
-    ws.set_column("J:J", 9)
-    ws.set_column("K:K", 9, pct)
-    ws.set_column("L:L", 70, st.note_nowrap)
+    for j, c in enumerate(cols):
+        ws.set_column(j, j, printing.MENU_WIDTHS[c], fmts[c] if fmts[c] is not top else None)
+    # long identifiers wrap in the header row; long texts wrap in their rows
+    printing.wrap_height(ws, first_row, dict(enumerate(cols)), bold=True)
+    for i, row in enumerate(data):
+        printing.wrap_height(ws, first_row + 1 + i, {j: str(v) for j, (c, v) in enumerate(zip(cols, row)) if c in printing.MENU_WRAPPED and v})
     end = first_row + MENU_ROWS
     wb.define_name(C.MENU_NAME, f"={C.MENUKAART}!$A${first_row + 1}:${xl_col_to_name(len(cols) - 1)}${end}")
-    ws.write_string(first_row + len(data) + 2, 0,
-                    "Nieuwe dienst? Voeg een regel toe direct onder de tabel (de naam Menukaart loopt tot en met rij "
-                    f"{end}) en neem de dienst op in het blad Budget.", st.note)
+    assert cols[:2] == ["dienst", "omschrijving"]  # the Budget looks labels up in these two columns
+    wb.define_name(C.MENU_LABELS_NAME, f"={C.MENUKAART}!$A${first_row + 2}:$B${end}")
+    last = printing.note(ws, first_row + len(data) + 2, 0, 5,
+                         "Nieuwe dienst? Voeg een regel toe direct onder de tabel (de naam Menukaart loopt tot en met rij "
+                         f"{end}) en neem de dienst op in het blad Budget.", st.note)
     ws.freeze_panes(first_row + 1, 1)
+    printing.table_sheet(ws, (0, 0, last, len(cols) - 1), title_rows=(first_row, first_row), wide=1)  # printing.MENU_WIDTHS: one page wide
     return menu.rows
 
 
@@ -586,21 +596,22 @@ def _data(ws: Any, gemeente: str, est: Any, st: _Styles) -> None:
     ws.set_column("B:F", 12)
     ws.set_column("H:H", 4)
     ws.write_string("A1", "Eigen cijfers voor hertrainen", st.title)
-    ws.write_string("A2", "Plak onder de kopregel (rij 5) per wijk en jaar het aantal Wmo-clienten. Verplicht: wijk, jaar, clienten; "
-                    "optioneel: inwoners, k65plus, categorie (totaal of hbh).", st.note_nowrap)
-    rows = example_data_rows(est, gemeente)
+    printing.note(ws, 1, 0, 6, "Plak onder de kopregel (rij 5) per wijk en jaar het aantal Wmo-clienten. Verplicht: wijk, jaar, clienten; "
+                  "optioneel: categorie (totaal of hbh).", st.note)
+    rows = [[w, y, v, cat] for w, y, v, _inh, _k65, cat in example_data_rows(est, gemeente)]
     years = sorted({r[1] for r in rows})
-    ws.write_string("A3", "Regels tot de eerste lege regel worden gelezen. Het CBS-tabelformaat (codering_regio, perioden, wmoclienten) "
-                    f"mag ook. Voorbeeld: de CBS-cijfers (CC BY 4.0) van {gemeente}, {years[0]}-{years[-1]}, uit het landelijke model; "
-                    "overschrijf ze met uw eigen cijfers." if rows else "", st.note_nowrap)
-    header = ["wijk", "jaar", "clienten", "inwoners", "k65plus", "categorie"]
+    printing.note(ws, 2, 0, 6, "Regels tot de eerste lege regel worden gelezen. Het CBS-tabelformaat (codering_regio, perioden, wmoclienten) "
+                  f"mag ook. Voorbeeld: de CBS-cijfers (CC BY 4.0) van {gemeente}, {years[0]}-{years[-1]}, uit het landelijke model; "
+                  "overschrijf ze met uw eigen cijfers." if rows else "Regels tot de eerste lege regel worden gelezen.", st.note)
+    header = ["wijk", "jaar", "clienten", "categorie"]  # what retrain reads (other columns would be named 'niet gebruikt')
     ws.write_row(4, 0, header, st.head)
     for i, row in enumerate(rows):
         ws.write_row(5 + i, 0, row)
-    ws.write_string(5, 12, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note_nowrap)
+    printing.note_beside(ws, 5, 12, 16, "Klik Hertrainen na het plakken. Het blad Controle toont afgekeurde regels.", st.note, max_rows=4)
     ws.insert_button("I4", {"macro": C.RETRAIN_MACRO, "caption": C.RETRAIN_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I7", {"macro": C.RESET_MACRO, "caption": C.RESET_CAPTION, "width": 220, "height": 32})
     ws.insert_button("I10", {"macro": C.EXPORT_MACRO, "caption": C.EXPORT_CAPTION, "width": 220, "height": 32})
-    ws.write_string(10, 12, "Exporteren: een .xlsx met de prognose van het actieve model (ook uw eigen model) en de functies als "
-                    "LAMBDA; voor collega's zonder Python of macro's (Microsoft 365 / Excel 2024).", st.note_nowrap)
+    printing.note_beside(ws, 10, 12, 16, "Exporteren: een .xlsx met de prognose van het actieve model (ook uw eigen model) en de functies "
+                         "als LAMBDA; voor collega's zonder Python of macro's (Microsoft 365 / Excel 2024).", st.note, max_rows=4)
     ws.freeze_panes(5, 0)
+    printing.table_sheet(ws, (0, 0, 5 + len(rows), 6), landscape=False, title_rows=(4, 4))  # the data; not the buttons
