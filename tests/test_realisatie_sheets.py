@@ -112,3 +112,90 @@ def test_template_wijken_sheet_is_the_core_and_adds_up(template: Path, bundle_di
     assert first == sorted(first, reverse=True)
     formats = ws.conditional_formatting
     assert any(rule.type == "colorScale" for cf in formats for rule in cf.rules)
+
+
+# ------------------------------------------------------------------ the zero-install export
+@pytest.fixture(scope="module")
+def export_solved(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> tuple[Any, Path, list[tuple[str, int, float]], int]:
+    """The export of GM0202 (+GM0101) with a realisation pasted (openpyxl, as a user would), recalculated
+    by ``formulas`` with no WMO_ function registered: the file computes on its own."""
+    import formulas
+
+    from wmo_xl.excel.export import export_workbook
+    from wmo_xl.excel.export_budget import budget_years
+    from wmo_xl.excel.export_data import gather, default_years
+
+    d = tmp_path_factory.mktemp("export")
+    out = export_workbook([G, "GM0101"], d / "e.xlsx", model=bundle_dir)
+    year = budget_years(gather([G], default_years(bundle_dir), bundle_dir))[0]
+    rows = _realisation(begroting(G, year, model=bundle_dir))
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Realisatie"]
+    for i, (dienst, p, v) in enumerate(rows):
+        ws.cell(13 + i, 13, dienst)
+        ws.cell(13 + i, 14, p)
+        ws.cell(13 + i, 15, round(v, 2))
+    pasted = d / "pasted.xlsx"
+    wb.save(pasted)
+    funcs = formulas.get_functions()
+    saved = {k: funcs.pop(k) for k in [k for k in funcs if str(k).upper().startswith("WMO_")]}
+    try:
+        sol = formulas.ExcelModel().loads(str(pasted)).finish().calculate()
+    finally:
+        funcs.update(saved)
+    return sol, pasted, rows, year
+
+
+def _v(sol: Any, path: Path, sheet: str, cell: str) -> Any:
+    x = sol.get(f"'[{path.name}]{sheet.upper()}'!{cell}")
+    if x is None:
+        return None
+    v = np.asarray(x.value if hasattr(x, "value") else x, dtype=object).reshape(-1)[0]
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def test_export_realisatie_recalculated_equals_the_cli(export_solved: Any, bundle_dir: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    sol, path, rows, year = export_solved
+    f = _csv(rows, tmp_path / "r.csv")
+    code, out, err = run(["realisatie", "--gemeente", G, "--jaar", str(year), "--realisatie", str(f), "--model", str(bundle_dir),
+                          "--format", "csv"], capsys)
+    assert code == 0, err
+    cli = pd.read_csv(io.StringIO(out), keep_default_na=False).set_index("dienst")
+    shown = {}
+    for r in range(13, 60):
+        label = _v(sol, path, "Realisatie", f"B{r}")
+        if label:
+            shown[label] = [_v(sol, path, "Realisatie", f"{c}{r}") for c in "CDEFGHI"]
+        if label == "Totaal":
+            break
+    assert sorted(shown) == sorted(cli.index)
+    for dienst, (begroot, ger, per, prog, verschil, pct, sig) in shown.items():
+        want = cli.loc[dienst]
+        assert begroot == pytest.approx(want.begroot, abs=0.01), dienst
+        assert ger == pytest.approx(want.gerealiseerd, abs=0.01) and per == want.perioden, dienst
+        assert prog == pytest.approx(want.prognose, abs=0.01) and verschil == pytest.approx(want.verschil, abs=0.01), dienst
+        assert sig == want.signaal, dienst
+        assert (pct == "" and want.verschil_pct == "") or 100 * pct == pytest.approx(float(want.verschil_pct), abs=0.006)
+
+
+def test_export_wijken_recalculated_equals_the_cli(export_solved: Any, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sol, path, _, _ = export_solved
+    years = [int(_v(sol, path, "Wijken", f"{c}10")) for c in "DEFGH" if _v(sol, path, "Wijken", f"{c}10") not in (None, "")]
+    code, out, err = run(["budget", "--gemeente", G, "--years", ",".join(map(str, years)), "--per-wijk", "--format", "csv",
+                          "--model", str(bundle_dir)], capsys)
+    assert code == 0, err
+    cli = pd.read_csv(io.StringIO(out), keep_default_na=False)
+    core = per_wijk(G, years, model=bundle_dir)
+    n = len(core[core["jaar"] == years[0]])
+    codes = [_v(sol, path, "Wijken", f"B{r}") for r in range(12, 12 + n)]
+    assert codes == list(core[core["jaar"] == years[0]]["wijk"])  # sorted by the first year's euros, as the core
+    for j, y in enumerate(years):
+        col = "DEFGH"[j]
+        want = core[core["jaar"] == y].set_index("wijk")["euro"]
+        whole = cli[cli["jaar"] == y].set_index("wijk")["euro"]
+        got = [_v(sol, path, "Wijken", f"{col}{r}") for r in range(12, 12 + n)]
+        assert got == pytest.approx([want[c] for c in codes], rel=1e-9)
+        assert all(abs(g - whole[c]) < 1 for g, c in zip(got, codes))
+        assert sum(got) == pytest.approx(_v(sol, path, "Wijken", f"{col}11"), rel=1e-12)
+        assert abs(_v(sol, path, "Wijken", f"{col}{12 + n}")) < 0.01  # nothing without a wijk figure in a forecast year

@@ -54,6 +54,8 @@ class _Sheet:
     client_rows: dict[str, int] = field(default_factory=dict)  # clients / lower / upper -> Excel row
     cat_first: int = 0
     cat_last: int = 0
+    cost_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (basis|scenario|verschil, dienst) -> Excel row
+    total_rows: dict[str, int] = field(default_factory=dict)  # basis|scenario|verschil -> Excel row of its total
 
     def col(self, j: int) -> str:
         return xl_col_to_name(FIRST_YEAR_COL + j)
@@ -96,8 +98,8 @@ class _Sheet:
         return f"=IF({self.guard(r)},{value},#VALUE!)"
 
 
-def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any]) -> None:
-    """The whole sheet, top to bottom."""
+def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any]) -> _Sheet:
+    """The whole sheet, top to bottom; returns where things are (the Realisatie and Wijken sheets read it)."""
     years = budget_years(data)
     sh = _Sheet(years=years, n_menu=len(rows))
     ws.set_column(0, 0, 2)
@@ -111,6 +113,8 @@ def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, A
     r, grand, total_rows = _costs(ws, data, rows, sh, st, clients, scenario, r + 1)
     _ranges(ws, sh, st, grand, totals, total_rows, r + 1)
     ws.freeze_panes(5, FIRST_YEAR_COL)
+    sh.total_rows = total_rows
+    return sh
 
 
 def _head(ws: Any, data: ExportData, sh: _Sheet, st: dict[str, Any]) -> None:
@@ -250,6 +254,7 @@ def _costs(ws: Any, data: ExportData, rows: list[MenuRow], sh: _Sheet, st: dict[
             L.formula(ws, r, FIRST_YEAR_COL + j, "=" + "+".join(f"{sh.col(j)}{s}" for s in sub_rows), st["euro_tot"], grand[block][j])
         total_rows[block] = r + 1
         r += 1
+    sh.cost_rows = at
     return r, grand, total_rows
 
 
