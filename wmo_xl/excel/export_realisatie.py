@@ -208,7 +208,8 @@ def _share_formula(name: str, PD: str, PP: str, PB: str, P: str) -> str:
     total = f"SUMIFS({PB},{PD},{name})"
     complete = (f'AND(SUMPRODUCT((COUNTIFS({PD},{name},{PP},{months})>0)*1)=12,{total}>0,'
                 f'COUNTIFS({PD},{name},{PB},"<0")=0)')
-    return f'=IF(COUNTIFS({PD},{name})=0,"",IF({complete},SUMIFS({PB},{PD},{name},{PP},"<="&{P})/{total},#VALUE!))'
+    return (f'=IF({name}="","",IF(COUNTIFS({PD},{name})=0,"",IF({complete},SUMIFS({PB},{PD},{name},{PP},"<="&{P})/{total},'
+            f'#VALUE!)))')
 
 
 def _result_row(ws: Any, r: int, budget: str, cached_budget: float, RD: str, RP: str, RB: str, PD: str, PP: str, PB: str,
