@@ -9,7 +9,7 @@ category's first data year) stay NaN here and become "." in the file, never 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class ExportData:
     kind: str
     model_name: str
     max_horizon: int
+    wijknamen: dict[str, str] = field(default_factory=dict)  # wijk code -> CBS name (empty for a bundle without names)
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -189,4 +190,5 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
         last_observed=int(est.origin), first_years=first, rows=rows, share_categories=share_cats, shares=shares,
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
         max_horizon=int(est.max_horizon),
+        wijknamen={r.code: bundle.wijknamen[r.code] for r in rows if r.niveau == "wijk" and r.code in bundle.wijknamen},
     )

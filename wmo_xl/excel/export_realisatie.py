@@ -258,7 +258,7 @@ def write_wijken(wb: Any, ws: Any, data: ExportData, rows: list[MenuRow], sh: An
     ws.set_column(2, 2, 28)
     ws.set_column(3, 3 + n, 14)
     helper = 12
-    ws.set_column(helper, helper + 2 * n + 4, None, None, {"hidden": True})
+    ws.set_column(helper, helper + n + 4, None, None, {"hidden": True})
     ws.write_string(1, 1, "Begroting per wijk (basis, euro)", st["title"])
     ws.write_string(3, 1, "Gemeente", st["label"])
     ws.write_formula(3, 2, f"={L.FORECAST}!$C$4", st["label"], g0)
@@ -266,7 +266,7 @@ def write_wijken(wb: Any, ws: Any, data: ExportData, rows: list[MenuRow], sh: An
     ws.merge_range(4, 1, 4, 2 + n, "Euro per wijk = aandeel van de wijk in de Wmo-clienten van de gemeente x de basisbegroting "
                    "(blad Budget, zelfde jaren). De wijken tellen precies op tot het gemeentetotaal.", wrap)
     ws.merge_range(5, 1, 5, 2 + n, "Gesorteerd op het eerste jaar; kleur: laag (wit) tot hoog (blauw). 'zonder wijkcijfer': "
-                   "euro's van clienten die geen wijk draagt (0 als elke wijk een cijfer heeft). Wijknamen: zie de template.", wrap)
+                   "euro's van clienten die geen wijk draagt (0 als elke wijk een cijfer heeft). Wijknamen als het model ze kent.", wrap)
     ws.set_row(4, 27)
     ws.set_row(5, 27)
     ws.write_string(6, 1, "Regel in blad Prognose", st["note"])
@@ -314,6 +314,13 @@ def write_wijken(wb: Any, ws: Any, data: ExportData, rows: list[MenuRow], sh: An
         e0 = f"{xl_col_to_name(helper + 1)}{R}"
         ws.write_formula(r, helper + 1 + n, f"=IF(ISNUMBER({e0}),{e0}-{i + 1}*1E-6,-1E+15-{i + 1})", None, keys[i])
         ws.write_formula(r, helper + 2 + n, f"=MATCH(LARGE({key_rng},{i + 1}),{key_rng},0)", None, order[i] + 1)
+    # wijk names (when the model has them) in hidden columns, looked up by code
+    names = sorted(data.wijknamen.items())
+    name_col = helper + 3 + n
+    for i, (code, naam) in enumerate(names):
+        ws.write_string(first + i, name_col, code)
+        ws.write_string(first + i, name_col + 1, naam)
+    name_rng = (f"${xl_col_to_name(name_col)}${first + 1}:${xl_col_to_name(name_col + 1)}${first + max(1, len(names))}")
     for k in range(max_w):
         r = first + k
         R = r + 1
@@ -321,6 +328,9 @@ def write_wijken(wb: Any, ws: Any, data: ExportData, rows: list[MenuRow], sh: An
         src = order[k]
         w = wijk_rows[src] if src < len(wijk_rows) and k < len(wijk_rows) else None
         ws.write_formula(r, 1, f'=IF({k + 1}<=$C$8,INDEX({codes},{idx}),"")', None, w.code if w else "")
+        if names:
+            ws.write_formula(r, 2, f'=IF($B{R}="","",IFERROR(VLOOKUP($B{R},{name_rng},2,FALSE),""))', None,
+                             data.wijknamen.get(w.code, "") if w else "")
         for j in range(n):
             col = _rng(helper + 1 + j, first, first + max_w - 1)
             v = euros[src][j] if w and euros[src][j] is not None else ""
