@@ -312,7 +312,8 @@ def test_price_rise_on_menukaart_raises_that_service_by_10_percent_in_one_call(b
     cell, old = _price_cell(built, "dagbesteding_zin")
     targets = {s: f"D{r}" for s, r in rows.items()}
     edit = {xlcalc.key(built.name, "Menukaart", cell): old * 1.10}
-    assert xlcalc.dependent_calls(xl, edit) == {"wmo_budget": 1}  # what Excel recalculates: one round trip
+    # what Excel recalculates: one round trip per block that reads the Menukaart
+    assert xlcalc.dependent_calls(xl, edit) == {"wmo_budget": 1, "wmo_realisatie": 1, "wmo_wijken_budget": 1}
     new = xl.calculate(inputs=edit)
     for s, ref in targets.items():
         before = xlcalc.value(sol, built.name, "Budget", ref)
