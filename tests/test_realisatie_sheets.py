@@ -140,10 +140,12 @@ def export_solved(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) ->
     funcs = formulas.get_functions()
     saved = {k: funcs.pop(k) for k in [k for k in funcs if str(k).upper().startswith("WMO_")]}
     try:
-        sol = formulas.ExcelModel().loads(str(pasted)).finish().calculate()
+        xl = formulas.ExcelModel().loads(str(pasted)).finish()
+        sol = xl.calculate()
+        bad = xl.calculate(inputs={f"'[{pasted.name}]REALISATIE'!N13": 13})  # a periode that is no month
     finally:
         funcs.update(saved)
-    return sol, pasted, rows, year
+    return sol, pasted, rows, year, bad
 
 
 def _v(sol: Any, path: Path, sheet: str, cell: str) -> Any:
@@ -156,7 +158,7 @@ def _v(sol: Any, path: Path, sheet: str, cell: str) -> Any:
 
 def test_export_realisatie_recalculated_equals_the_cli(export_solved: Any, bundle_dir: Path, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    sol, path, rows, year = export_solved
+    sol, path, rows, year, _ = export_solved
     f = _csv(rows, tmp_path / "r.csv")
     code, out, err = run(["realisatie", "--gemeente", G, "--jaar", str(year), "--realisatie", str(f), "--model", str(bundle_dir),
                           "--format", "csv"], capsys)
@@ -180,7 +182,7 @@ def test_export_realisatie_recalculated_equals_the_cli(export_solved: Any, bundl
 
 
 def test_export_wijken_recalculated_equals_the_cli(export_solved: Any, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    sol, path, _, _ = export_solved
+    sol, path, _, _, _ = export_solved
     years = [int(_v(sol, path, "Wijken", f"{c}10")) for c in "DEFGH" if _v(sol, path, "Wijken", f"{c}10") not in (None, "")]
     code, out, err = run(["budget", "--gemeente", G, "--years", ",".join(map(str, years)), "--per-wijk", "--format", "csv",
                           "--model", str(bundle_dir)], capsys)
@@ -199,3 +201,14 @@ def test_export_wijken_recalculated_equals_the_cli(export_solved: Any, bundle_di
         assert all(abs(g - whole[c]) < 1 for g, c in zip(got, codes))
         assert sum(got) == pytest.approx(_v(sol, path, "Wijken", f"{col}11"), rel=1e-12)
         assert abs(_v(sol, path, "Wijken", f"{col}{12 + n}")) < 0.01  # nothing without a wijk figure in a forecast year
+
+
+def test_export_realisatie_bad_pasted_row_fails_every_figure(export_solved: Any) -> None:
+    """Periode 13 in one pasted row: the realised amounts, the projections and the total are errors, never a smaller sum."""
+    from formulas.tokens.operand import XlError
+
+    _, path, _, _, bad = export_solved
+    assert _v(bad, path, "Realisatie", "C10") > 0
+    total = next(r for r in range(13, 60) if _v(bad, path, "Realisatie", f"B{r}") == "Totaal")
+    for cell in (f"D{total}", f"F{total}", f"G{total}", "D13", "F13"):
+        assert isinstance(_v(bad, path, "Realisatie", cell), XlError), cell
