@@ -19,6 +19,7 @@ import pytest
 
 import xlcalc
 from clirun import run
+from wmo_xl.costs import Scenario
 from wmo_xl.excel import contract as C
 from wmo_xl.excel.template import build_workbook
 from wmo_xl.realisatie import begroting, load_realisatie, realisatie
@@ -212,3 +213,25 @@ def test_export_realisatie_bad_pasted_row_fails_every_figure(export_solved: Any)
     total = next(r for r in range(13, 60) if _v(bad, path, "Realisatie", f"B{r}") == "Totaal")
     for cell in (f"D{total}", f"F{total}", f"G{total}", "D13", "F13"):
         assert isinstance(_v(bad, path, "Realisatie", cell), XlError), cell
+
+
+def test_realisatie_udf_refuses_in_every_cell(bundle_dir: Path) -> None:
+    """A bad pasted row or choice: the whole block says why, no number survives."""
+    from wmo_xl.bundle import set_active_model
+    from wmo_xl.excel import udfs
+    from wmo_xl.excel.template_realisatie import _menu_values
+
+    set_active_model(bundle_dir)
+    try:
+        head = [["dienst", "periode", "bedrag"]]
+        block = udfs.wmo_realisatie(G, YEAR, _menu_values(), None, "basis", head + [["hbh_zin", 13, 100.0]], None, None, None)
+        assert len(block) == udfs.REALISATIE_ROWS and all(str(c).startswith(udfs.PREFIX) for r in block for c in r)
+        assert "realisatie row 1, column periode: 13 is outside 1-12" in block[0][0]
+        block = udfs.wmo_realisatie(G, YEAR, _menu_values(), None, "begroting", head, None, None, None)
+        assert "accepted are basis, scenario" in block[0][0]
+        ok = udfs.wmo_realisatie(G, YEAR, _menu_values(), [["indexatie", 0.1]], "scenario", head + [["hbh_zin", 1, 1000.0]],
+                                 None, 10, 1)
+        plan = begroting(G, YEAR, model=bundle_dir, scenario=Scenario(indexatie=0.1))
+        assert ok[1][0] == "hbh_zin" and ok[1][1] == pytest.approx(plan["hbh_zin"]) and ok[1][7] == "rood"
+    finally:
+        set_active_model(None)
