@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from clirun import run
 from wmo_xl.costs import Scenario
 from wmo_xl.excel import contract as C
 from wmo_xl.excel.template import build_workbook
-from wmo_xl.realisatie import begroting, load_realisatie, realisatie
+from wmo_xl.realisatie import begroting
 from wmo_xl.wijkbudget import per_wijk
 
 os.environ.setdefault("TQDM_DISABLE", "1")

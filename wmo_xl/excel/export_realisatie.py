@@ -30,7 +30,7 @@ from ..menukaart import MenuRow
 from ..realisatie import Drempels
 from . import export_layout as L
 from . import export_names as N
-from .export_budget import FIRST_YEAR_COL, MENU_COLUMNS, MENU_HEADER_ROW, menu_ref
+from .export_budget import FIRST_YEAR_COL, menu_ref
 from .export_data import ExportData
 
 REALISATIE = "Realisatie"

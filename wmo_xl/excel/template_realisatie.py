@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import contract as C
 from . import udfs
-from .template import EMPTY, MAX_WIJKEN, _abs, _formula, _shown_block
+from .template import MAX_WIJKEN, _abs, _formula, _shown_block
 
 #: Rows of each paste area (this year's realisation, last year's profile).
 PASTE_ROWS = 3000
@@ -169,5 +169,3 @@ def _menu_values() -> list[list[Any]]:
     cols = COLUMNS + OPTIONAL_COLUMNS
     return [cols] + [[getattr(r, c) for c in cols] for r in load_menu().rows]
 
-
-__all__ = ["write_realisatie", "write_wijken", "realisatie_year", "EMPTY"]
