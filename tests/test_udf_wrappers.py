@@ -50,7 +50,7 @@ def test_no_reserved_caller_argument() -> None:
 def test_no_type_hint_turns_into_a_converter() -> None:
     """xlwings reads parameter annotations as converters; a stray `Any` would break calls."""
     funcs = vba.udf_functions()
-    assert len(funcs) == 10
+    assert len(funcs) == 12
     for name, rec in funcs.items():
         for a in rec["args"]:
             assert "convert" not in a["options"], (name, a["name"])
@@ -58,6 +58,8 @@ def test_no_type_hint_turns_into_a_converter() -> None:
     assert funcs["wmo_cost"]["argmap"]["menu"]["options"] == {"ndim": 2}
     assert funcs["wmo_budget"]["argmap"]["menu"]["options"] == {"ndim": 2}
     assert funcs["wmo_budget"]["argmap"]["scenario"]["options"] == {"ndim": 2}
+    assert funcs["wmo_realisatie"]["argmap"]["realisatie"]["options"] == {"ndim": 2}
+    assert funcs["wmo_wijken_budget"]["argmap"]["menu"]["options"] == {"ndim": 2}
 
 
 def test_generation_leaves_the_process_as_it_was() -> None:

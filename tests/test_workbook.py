@@ -238,15 +238,15 @@ def test_sheets_say_how_far_beyond_the_data_each_column_is(built: Path, solved) 
 
 
 # -------------------------------------------------------------------- recalculation
-def test_full_recalculation_makes_three_udf_calls(solved) -> None:  # type: ignore[no-untyped-def]
+def test_full_recalculation_makes_one_udf_call_per_block(solved) -> None:  # type: ignore[no-untyped-def]
     _, _, calls = solved
-    assert calls == {"wmo_forecast_sheet": 1, "wmo_budget": 1, "wmo_model_info": 1}
+    assert calls == {"wmo_forecast_sheet": 1, "wmo_budget": 1, "wmo_model_info": 1, "wmo_realisatie": 1, "wmo_wijken_budget": 1}
 
 
 def test_gemeente_switch_makes_two_udf_calls(built: Path, solved) -> None:  # type: ignore[no-untyped-def]
     xl, _, _ = solved
     edit = [xlcalc.key(built.name, C.FORECAST, C.FORECAST_GEMEENTE)]
-    assert xlcalc.dependent_calls(xl, edit) == {"wmo_forecast_sheet": 1, "wmo_budget": 1}
+    assert xlcalc.dependent_calls(xl, edit) == {"wmo_forecast_sheet": 1, "wmo_budget": 1, "wmo_realisatie": 1, "wmo_wijken_budget": 1}
 
 
 def test_forecast_sheet_recalculates_to_core_values(built: Path, solved) -> None:  # type: ignore[no-untyped-def]
@@ -313,7 +313,8 @@ def test_price_rise_on_menukaart_raises_that_service_by_10_percent_in_one_call(b
     cell, old = _price_cell(built, "dagbesteding_zin")
     targets = {s: f"D{r}" for s, r in rows.items()}
     edit = {xlcalc.key(built.name, "Menukaart", cell): old * 1.10}
-    assert xlcalc.dependent_calls(xl, edit) == {"wmo_budget": 1}  # what Excel recalculates: one round trip
+    # what Excel recalculates: one round trip per block that reads the Menukaart
+    assert xlcalc.dependent_calls(xl, edit) == {"wmo_budget": 1, "wmo_realisatie": 1, "wmo_wijken_budget": 1}
     new = xl.calculate(inputs=edit)
     for s, ref in targets.items():
         before = xlcalc.value(sol, built.name, "Budget", ref)

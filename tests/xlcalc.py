@@ -12,7 +12,8 @@ import numpy as np
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 UDF_NAMES = ["wmo_forecast", "wmo_forecast_table", "wmo_range", "wmo_cost", "wmo_cost_scenario",
-             "wmo_clients", "wmo_wijken", "wmo_model_info", "wmo_forecast_sheet", "wmo_budget"]
+             "wmo_clients", "wmo_wijken", "wmo_model_info", "wmo_forecast_sheet", "wmo_budget", "wmo_realisatie",
+             "wmo_wijken_budget"]
 #: Calls per UDF name since the last :func:`reset_calls` (the benchmark counts round trips).
 calls: dict[str, int] = {}
 

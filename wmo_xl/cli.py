@@ -309,6 +309,7 @@ def budget(
     model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory."),
     fmt: str = typer.Option("table", "--format", help="table or csv."),
     detail: bool = typer.Option(False, "--detail", help="One row per service and year instead of the summary."),
+    per_wijk: bool = typer.Option(False, "--per-wijk", help="Base euros per wijk and year (wijk,naam,jaar,clienten,euro); they add up to the total."),
 ) -> None:
     """Euros per service and year from the forecast and a menukaart, with subtotals and total."""
     from .costs import budget as run_budget
@@ -320,6 +321,9 @@ def budget(
     year_list = _years(years) if years is not None else budget_years()
     own = load_category_shares(shares) if shares else None
     share_map = shares_for(gemeente, own, model, f"shares file {shares.name}") if shares else None
+    if per_wijk:
+        _budget_per_wijk(gemeente, year_list, menu, sc, share_map, model, fmt, detail)
+        return
     df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
     from .budget_summary import budget_summary, for_people
     from .gemeenten import labelled
@@ -335,6 +339,65 @@ def budget(
     _note_old_codes([gemeente])
     _note_estimates([gemeente], "totaal", model)
     _note_far_years(year_list, model)
+
+
+def _budget_per_wijk(gemeente: str, years: list[int], menu: Optional[Path], sc, shares, model: Optional[Path],  # type: ignore[no-untyped-def]
+                     fmt: str, detail: bool) -> None:
+    """``budget --per-wijk``: the base budget spread over the wijken (wmo_xl.wijkbudget)."""
+    from .menukaart import load_menu
+    from .wijkbudget import COLUMNS, per_wijk
+
+    if sc is not None or detail:
+        _fail("--per-wijk shows the base budget per wijk: leave out " + ("--scenario" if sc is not None else "--detail"))
+    table = per_wijk(gemeente, years, load_menu(menu), shares, model)
+    out = table.assign(euro=table["euro_afgerond"])[COLUMNS]
+    _emit(out, fmt)
+    typer.echo("euro: whole euros; the wijken of a year add up exactly to the gemeente's base total (docs/costs.md)", err=True)
+    _note_old_codes([gemeente])
+    _note_estimates([gemeente], "totaal", model)
+    _note_far_years(years, model)
+
+
+@app.command()
+def realisatie(
+    gemeente: str = typer.Option(..., "--gemeente", help="Gemeente code (GMxxxx)."),
+    jaar: int = typer.Option(..., "--jaar", help="Year of the realisation and the budget, e.g. 2026."),
+    real_file: Path = typer.Option(..., "--realisatie", help="CSV or .xlsx with columns dienst,periode,bedrag (months 1-12)."),
+    menu: Optional[Path] = typer.Option(None, "--menu", help="Menukaart .csv or .xlsx (default: the shipped one)."),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", help="Scenario file: the budget is then the scenario's figures."),
+    profiel: Optional[Path] = typer.Option(None, "--profiel", help="Previous year's realisation (dienst,periode,bedrag, 12 months): projection by its monthly profile."),
+    drempel_euro: Optional[float] = typer.Option(None, "--drempel-euro", help="Deviation in euros for oranje (default 25000; rood = twice)."),
+    drempel_pct: Optional[float] = typer.Option(None, "--drempel-pct", help="Deviation in percent for oranje (default 5; rood = twice)."),
+    shares: Optional[Path] = typer.Option(None, "--shares", help="CSV categorie,aandeel_van_totaal (default: national)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory."),
+    fmt: str = typer.Option("table", "--format", help="table or csv."),
+) -> None:
+    """Realisation to date against the budget, the year-end projection and a signal per dienst."""
+    from .costs import load_scenario
+    from .inputs import parse_cost_year
+    from .menukaart import load_category_shares, load_menu
+    from .realisatie import drempels, load_realisatie, realisatie as run, to_frame
+
+    if fmt not in ("csv", "table"):
+        _fail(f"unknown format {fmt!r}: accepted are csv, table")
+    year = parse_cost_year(jaar, "--jaar")
+    real = load_realisatie(real_file, year)
+    prof = load_realisatie(profiel, None, "profiel") if profiel else None
+    rows = run(gemeente, year, real, menu=load_menu(menu), scenario=load_scenario(scenario) if scenario else None,
+               profiel=prof, drempel=drempels(drempel_euro, drempel_pct),
+               shares=load_category_shares(shares) if shares else None, model=model)
+    df = to_frame(rows)
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False, float_format="%.2f", lineterminator="\n"))
+    else:
+        shown = df.astype(object)
+        for c in ("begroot", "gerealiseerd", "prognose", "verschil"):
+            shown[c] = [f"{v:,.0f}" for v in df[c]]
+        shown["verschil_pct"] = ["" if v != v else f"{v:.1f}" for v in df["verschil_pct"]]
+        typer.echo(shown.to_string(index=False))
+    for r in rows:
+        if r.toelichting:
+            typer.echo(f"{r.dienst}: {r.toelichting}", err=True)
 
 
 def _model_name(model: Optional[Path]) -> str:

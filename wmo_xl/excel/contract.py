@@ -52,7 +52,9 @@ LISTS = "Lijsten"
 REKEN = "Reken"  # hidden: the block functions' spill ranges, shown cell by cell on the other sheets
 CONF = "xlwings.conf"
 CONTROLE = "Controle"  # written by retrain (its report)
-SHEETS = [START, FORECAST, MENUKAART, BUDGET, DATA, MODEL, LISTS, REKEN, CONF]
+REALISATIE = "Realisatie"  # realisation against budget (issue 19)
+WIJKEN = "Wijken"  # base budget per wijk (issue 19)
+SHEETS = [START, FORECAST, MENUKAART, BUDGET, REALISATIE, WIJKEN, DATA, MODEL, LISTS, REKEN, CONF]
 
 # ----------------------------------------------------------------------- names, cells
 #: Defined name of the menu card range (header row included).
@@ -79,6 +81,16 @@ MODEL_INFO_BLOCK = "B4"
 REKEN_FORECAST = "B3"
 REKEN_BUDGET = "AB3"
 REKEN_MODEL = "BB3"
+REKEN_REALISATIE = "CB3"
+REKEN_WIJKEN = "DB3"
+#: Realisatie sheet: inputs of WMO_REALISATIE and the names of its two paste areas.
+REALISATIE_GEMEENTE = "C4"
+REALISATIE_JAAR = "C5"
+REALISATIE_KEUZE = "C6"
+REALISATIE_DREMPEL_EURO = "C7"
+REALISATIE_DREMPEL_PCT = "C8"
+REALISATIE_NAME = "WmoRealisatie"
+PROFIEL_NAME = "WmoProfiel"
 
 # ------------------------------------------------------------------ xlwings.conf sheet
 #: Key, value (text only: a Dutch Excel reads TRUE/FALSE cells as WAAR/ONWAAR and the

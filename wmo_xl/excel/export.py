@@ -33,6 +33,7 @@ from ..modelinfo import model_label, model_line
 from . import export_layout as L
 from . import export_names as N
 from . import charts, printing
+from . import export_realisatie as R
 from .export_budget import MENU_COLUMNS, MENU_HEADER_ROW, write_budget
 from .export_data import ExportData, gather
 
@@ -83,6 +84,8 @@ def write(path: Path, data: ExportData) -> None:
     st = L.styles(wb)
     ws_fc = wb.add_worksheet(L.FORECAST)
     ws_bu = wb.add_worksheet(L.BUDGET)
+    ws_re = wb.add_worksheet(R.REALISATIE)
+    ws_wi = wb.add_worksheet(R.WIJKEN)
     ws_me = wb.add_worksheet(L.MENU)
     ws_mo = wb.add_worksheet(L.MODEL)
     ws_ta = wb.add_worksheet(L.TABLE)
@@ -93,7 +96,9 @@ def write(path: Path, data: ExportData) -> None:
     menu = load_menu()
     _menukaart(wb, ws_me, menu.rows, st)
     _forecast(wb, ws_fc, data, gem_list, st)
-    write_budget(ws_bu, data, menu.rows, st, wb=wb)
+    budget_sheet = write_budget(ws_bu, data, menu.rows, st, wb=wb)
+    R.write_realisatie(wb, ws_re, data, menu.rows, budget_sheet, st)
+    R.write_wijken(wb, ws_wi, data, menu.rows, budget_sheet, st)
     for name, text in N.all_names().items():
         wb.define_name(name, text)
     for ws in (ws_fc, ws_bu, ws_mo, ws_ta, ws_sh):

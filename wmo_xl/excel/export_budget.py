@@ -61,6 +61,8 @@ class _Sheet:
     client_rows: dict[str, int] = field(default_factory=dict)  # clients / lower / upper -> Excel row
     cat_first: int = 0
     cat_last: int = 0
+    cost_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (basis|scenario|verschil, dienst) -> Excel row
+    total_rows: dict[str, int] = field(default_factory=dict)  # basis|scenario|verschil -> Excel row of its total
 
     def col(self, j: int) -> str:
         return xl_col_to_name(FIRST_YEAR_COL + j)
@@ -109,8 +111,9 @@ class _Sheet:
         return f"=IF({self.guard(r)},{value},#VALUE!)"
 
 
-def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any], wb: Any = None) -> None:
-    """The whole sheet, top to bottom (with the workbook ``wb``: and its chart)."""
+def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any], wb: Any = None) -> _Sheet:
+    """The whole sheet, top to bottom (with the workbook ``wb``: and its chart); returns where
+    things are (the Realisatie and Wijken sheets read it)."""
     years = budget_years(data)
     sh = _Sheet(years=years, n_menu=len(rows))
     ws.set_column(0, 0, 2)
@@ -129,6 +132,8 @@ def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, A
         last = printing.place_chart(ws, _chart(wb, sh, total_rows), last + 2, 1, width=560)[2]
     ws.freeze_panes(5, FIRST_YEAR_COL)
     printing.table_sheet(ws, (1, 0, last, FIRST_YEAR_COL + len(years)), title_rows=(4, 4))
+    sh.total_rows = total_rows
+    return sh
 
 
 def _chart(wb: Any, sh: _Sheet, total_rows: dict[str, int]) -> Any:
@@ -290,6 +295,7 @@ def _costs(ws: Any, data: ExportData, rows: list[MenuRow], sh: _Sheet, st: dict[
             L.formula(ws, r, FIRST_YEAR_COL + j, "=" + "+".join(f"{sh.col(j)}{s}" for s in sub_rows), st["euro_tot"], grand[block][j])
         total_rows[block] = r + 1
         r += 1
+    sh.cost_rows = at
     return r, grand, total_rows
 
 

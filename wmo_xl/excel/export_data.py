@@ -64,6 +64,7 @@ class ExportData:
     notes: dict[str, str] = field(default_factory=dict)
     model_status: str = ""  # "landelijk model (eigen model geweigerd: ...)": heads every sheet with figures
     estimates: dict[str, str] = field(default_factory=dict)  # gemeente -> label of a demographic estimate
+    wijknamen: dict[str, str] = field(default_factory=dict)  # wijk code -> CBS name (empty for a bundle without names)
 
     def row(self, code: str, categorie: str = "totaal") -> ForecastRow:
         for r in self.rows:
@@ -207,4 +208,5 @@ def gather(gemeenten: Sequence[str], years: Sequence[int], model: str | Path | N
         manifest=dict(bundle.manifest), kind=bundle.kind, model_name=Path(bundle.path).name,
         max_horizon=int(est.max_horizon), model_status=model_status or bundle_status(bundle),
         estimates={g: n for g in codes if (n := estimate_note(g, model))},
+        wijknamen={r.code: bundle.wijknamen[r.code] for r in rows if r.niveau == "wijk" and r.code in bundle.wijknamen},
     )

@@ -239,6 +239,10 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         menu_rows = _menukaart(wb, sheets[C.MENUKAART], st)
         years, note = budget_years(today, origin)
         _budget(wb, sheets[C.BUDGET], reken, gemeente, years, note, menu_rows, st)
+        from .template_realisatie import realisatie_year, write_realisatie, write_wijken
+
+        write_realisatie(wb, sheets[C.REALISATIE], reken, gemeente, realisatie_year(today, origin, last, years), st)
+        write_wijken(wb, sheets[C.WIJKEN], reken, gemeente, years, BUDGET_YEAR_CELLS, st)
         _start(sheets[C.START], bundle, origin, last, st)
         _data(sheets[C.DATA], gemeente, est, st)
         _model(sheets[C.MODEL], reken, bundle, st)

@@ -707,3 +707,99 @@ def _times(a: Any, b: Any) -> Any:
     if is_message(b):
         return b
     return a * b
+
+
+# ------------------------------------------------ realisation and euros per wijk (issue 19)
+#: Fixed block sizes (padded with empty cells): a spilled block keeps one shape, so a dienst more
+#: or a gemeente with more wijken never turns the stored spill range into #VALUE! / #SPILL!.
+REALISATIE_ROWS = 1 + 60 + 20  # header, the Menukaart name's 60 rows, 19 diensten not on it and Totaal
+WIJKEN_ROWS = 2 + 121  # header, Totaal gemeente, 120 wijken and 'zonder wijkcijfer'
+WIJKEN_COLS = 2 + 5  # wijk, naam and the Budget sheet's five year cells
+
+
+def _padded(block: list[list[Any]], rows: int, cols: int) -> list[list[Any]]:
+    """The block with empty cells up to rows x cols (never cut: a larger block stays whole)."""
+    width = max(cols, max(len(r) for r in block))
+    out = [list(r) + [None] * (width - len(r)) for r in block]
+    return out + [[None] * width for _ in range(rows - len(out))]
+
+
+REALISATIE_HEAD = ["Dienst", "Begroot", "Gerealiseerd", "Perioden", "Prognose jaareinde", "Verschil", "Verschil %", "Signaal",
+                   "Toelichting"]
+
+
+@xw.func
+@xw.arg("menu", ndim=2)
+@xw.arg("scenario", ndim=2)
+@xw.arg("realisatie", ndim=2)
+@xw.arg("profiel", ndim=2)
+def wmo_realisatie(gemeente, jaar, menu, scenario, begroting, realisatie, profiel=None, drempel_euro=None, drempel_pct=None,
+                   stamp=None):  # no annotations: see module docstring
+    """Het hele Realisatie-blad in een aanroep: per dienst en totaal begroot, gerealiseerd, perioden, prognose jaareinde, verschil, verschil % en signaal (groen/oranje/rood).
+
+    gemeente: gemeentecode; jaar: begrotingsjaar; menu: het bereik Menukaart; scenario: 2 kolommen (naam, waarde); begroting: basis of scenario; realisatie: dienst, periode, bedrag met kopregel; profiel: idem, vorig jaar (leeg = lineair); drempel_euro, drempel_pct: drempels voor oranje (rood = twee keer); stamp: modelstempel.
+    """
+    try:
+        block = _realisatie_block(gemeente, jaar, menu, scenario, begroting, realisatie, profiel, drempel_euro, drempel_pct)
+    except Exception as exc:  # the whole block fails: every cell says why (no number survives)
+        return _fill(REALISATIE_ROWS, len(REALISATIE_HEAD), _message(exc))
+    return _padded(block, REALISATIE_ROWS, len(REALISATIE_HEAD))
+
+
+def _realisatie_block(gemeente: Any, jaar: Any, menu: Any, scenario: Any, begroting: Any, realisatie: Any, profiel: Any,
+                      drempel_euro: Any, drempel_pct: Any) -> list[list[Any]]:
+    """The rows of WMO_REALISATIE (header first), or an exception for the whole block."""
+    from ..inputs import parse_cost_year
+    from ..menukaart import menu_from_rows
+    from ..realisatie import drempels, realisatie as run, realisatie_from_rows
+
+    code = _one(gemeente, "gemeente")
+    year = parse_cost_year(_one(jaar, "jaar"), "jaar")
+    keuze = str(_optional(begroting, "basis", "begroting")).strip().lower()
+    if keuze not in ("basis", "scenario"):
+        raise WmoError(f"begroting {keuze!r}: accepted are basis, scenario")
+    if menu is None or not _flat(menu):
+        raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
+    real = realisatie_from_rows(_rows(realisatie) if realisatie is not None else [], source="realisatie", jaar=year,
+                                allow_empty=True)
+    prof = realisatie_from_rows(_rows(profiel), source="profiel", allow_empty=True) if profiel is not None else None
+    scen = _scenario(scenario) if keuze == "scenario" else None
+    rows = run(code, year, real, menu=menu_from_rows(_rows(menu)), scenario=scen,
+               profiel=prof, drempel=drempels(_optional(drempel_euro, None, "drempel_euro"),
+                                              _optional(drempel_pct, None, "drempel_pct")), model=_model())
+    out: list[list[Any]] = [list(REALISATIE_HEAD)]
+    for r in rows:
+        pct = None if r.verschil_pct != r.verschil_pct else r.verschil_pct / 100.0
+        out.append([r.dienst, r.begroot, r.gerealiseerd, r.perioden, r.prognose, r.verschil, pct, r.signaal, r.toelichting])
+    return out
+
+
+@xw.func
+@xw.arg("menu", ndim=2)
+def wmo_wijken_budget(gemeente, years, menu, stamp=None):  # no annotations: see module docstring
+    """Het Wijken-blad in een aanroep: de basisbegroting per wijk en jaar in euro (aandeel van de wijk in de Wmo-clienten x begroting), gesorteerd op het eerste jaar, met het gemeentetotaal.
+
+    gemeente: gemeentecode; years: rij met begrotingsjaren (lege cellen tellen niet); menu: het bereik Menukaart; stamp: modelstempel.
+    """
+    try:
+        block = _wijken_block(gemeente, years, menu)
+    except Exception as exc:  # the whole block fails: every cell says why
+        return _fill(WIJKEN_ROWS, WIJKEN_COLS, _message(exc))
+    return _padded(block, WIJKEN_ROWS, WIJKEN_COLS)
+
+
+def _wijken_block(gemeente: Any, years: Any, menu: Any) -> list[list[Any]]:
+    from ..menukaart import menu_from_rows
+    from ..wijkbudget import per_wijk, wide
+
+    year_list = _years(years)
+    if menu is None or not _flat(menu):
+        raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
+    table = per_wijk(_one(gemeente, "gemeente"), year_list, menu_from_rows(_rows(menu)), model=_model())
+    grid = wide(table)
+    totals = table.groupby("jaar")["euro"].sum()
+    out: list[list[Any]] = [["Wijk", "Naam", *year_list], ["Totaal gemeente", None, *[float(totals[y]) for y in year_list]]]
+    for r in grid.itertuples(index=False):
+        values = [float(v) if v == v else None for v in r[2:]]
+        out.append([r[0] or None, r[1] or None, *values])
+    return out
