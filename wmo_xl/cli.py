@@ -223,22 +223,47 @@ def budget(
     model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory."),
     fmt: str = typer.Option("table", "--format", help="table or csv."),
     detail: bool = typer.Option(False, "--detail", help="One row per service and year instead of the summary."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="Scenario preset instead of --scenario: ivb-laag, ivb-centraal "
+                                         "or ivb-hoog (income-dependent eigen bijdrage from 2027; docs/costs.md)."),
+    indexatie: Optional[Path] = typer.Option(None, "--indexatie", help="CSV jaar,ova,pcc,gewogen,status,bron for the menukaart's "
+                                             "'vng' rows (default: the shipped VNG series)."),
 ) -> None:
     """Euros per service and year from the forecast and a menukaart, with subtotals and total."""
     from .costs import budget as run_budget
     from .costs import load_scenario, summarize
+    from .eigen_bijdrage import ivb_preset
+    from .indexatie import load_series
     from .menukaart import load_category_shares, load_menu
 
-    sc = load_scenario(scenario) if scenario else None
+    if preset and scenario:
+        _fail("give --scenario or --preset, not both (a preset is a whole scenario)")
+    sc = load_scenario(scenario) if scenario else ivb_preset(preset) if preset else None
     year_list = _years(years)
     share_map = load_category_shares(shares) if shares else None
-    df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
+    series = load_series(indexatie)
+    card = load_menu(menu)
+    df = run_budget(gemeente, year_list, card, sc, share_map, model, index=series)
     out = df if detail else summarize(df)
     if sc is None and not detail:
         out = out[out["maat"] == "basis"]
     _emit(out, fmt)
     _note_sources(gemeente, share_map, model)
+    _note_prices(card, series, sc, year_list)
     _note_old_codes([gemeente], year_list, model)
+
+
+def _note_prices(card, series, sc, years: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """On stderr: the VNG figures the 'vng' rows used, and the eigen-bijdrage effect of the scenario."""
+    from .indexatie import describe_years
+
+    vng = [r.dienst for r in card.rows if r.indexatie == "vng"]
+    if vng:
+        typer.echo(f"indexatie vng ({len(vng)} of {len(card.rows)} services; {series.source}): "
+                   + (describe_years(series, years) or "no budget year in the series"), err=True)
+    if sc is not None and sc.eigen_bijdrage == "ivb":
+        on = [y for y in years if sc.ivb_applies(y)]
+        typer.echo(f"scenario: eigen bijdrage ivb from {sc.eigen_bijdrage_vanaf}, HbH clients {sc.hbh_effect_ivb:+.1%} in "
+                   + (", ".join(map(str, on)) or "none of the budget years"), err=True)
 
 
 def _note_sources(gemeente: str, shares: Optional[dict[str, float]], model: Optional[Path]) -> None:
