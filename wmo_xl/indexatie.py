@@ -165,7 +165,8 @@ def series_from_rows(values: Sequence[Sequence[object]], source: str = "Indexati
     missing = [c for c in ("jaar", "gewogen") if c not in header]
     if missing:
         raise WmoError(f"{source} lacks column(s) {', '.join(missing)}: the header must have {', '.join(COLUMNS)}")
-    pos = {c: header.index(c) for c in COLUMNS if c in header}
+    # a sheet's status and bron are notes for people (a controller's own figure may say "eigen"): only files check them
+    pos = {c: header.index(c) for c in (COLUMNS if strict else ["jaar", "gewogen"]) if c in header}
     records: list[tuple[int, dict[str, object]]] = []
     for i, raw in enumerate(values[1:], start=1):
         cells = list(raw) + [None] * (len(header) - len(raw))

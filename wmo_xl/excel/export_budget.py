@@ -18,6 +18,8 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from ..costs import Scenario, cost, scenario_cost
+from ..errors import WmoError
+from ..indexatie import VNG, load_series
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
 from . import export_layout as L
 from . import export_names as N
@@ -37,10 +39,16 @@ def menu_ref(name: str, n_rows: int) -> str:
     return f"{L.MENU}!${col}${MENU_HEADER_ROW + 2}:${col}${MENU_HEADER_ROW + 1 + n_rows}"
 
 
-def budget_years(data: ExportData) -> list[int]:
-    """The first five forecast years of the export (or its last five years if it has none)."""
-    future = [y for y in data.years if y > data.last_observed]
-    return future[:5] if future else data.years[-5:]
+def budget_years(data: ExportData, first_priced: int | None = None) -> list[int]:
+    """The first five forecast years of the export (or its last five years if it has none),
+    from ``first_priced`` on: a year before the VNG series' base year has no price level for
+    the menukaart's ``vng`` rows, so it is no budget year (wmo_xl.indexatie)."""
+    years = [y for y in data.years if first_priced is None or y >= first_priced]
+    if not years:
+        raise WmoError(f"the export's years end in {data.years[-1]}, before {first_priced}, the first year the VNG "
+                       "indexation series prices (wmo_xl/data/indexatie.csv): export later years")
+    future = [y for y in years if y > data.last_observed]
+    return future[:5] if future else years[-5:]
 
 
 @dataclass
@@ -62,12 +70,16 @@ class _Sheet:
         return f"INDEX({menu_ref(name, self.n_menu)},MATCH($B{r + 1},{menu_ref('dienst', self.n_menu)},0))"
 
     def guard(self, r: int) -> str:
-        """Every menu value a number within MenuRow's range."""
+        """Every menu value a number within MenuRow's range (indexatie: a rate or "vng")."""
         checks = []
         for name, rule in N.COST_CHECKS.items():
             v = self.menu(name, r)
-            checks += [f"ISNUMBER({v})", rule.format(v=v)]
+            checks += ([] if name in N.TEXT_ALLOWED else [f"ISNUMBER({v})"]) + [rule.format(v=v)]
         return f"AND({','.join(checks)})"
+
+    def factor(self, r: int, j: int) -> str:
+        """The row's price level in year column j: flat rate or the VNG level (sheet Indexatie)."""
+        return N.price_factor(self.menu("indexatie", r), self.year_cells[j], self.menu("prijsjaar", r))
 
     def clients(self, r: int, j: int) -> str:
         """Clients of the row's category in year column j (the category read from the Menukaart)."""
@@ -78,27 +90,29 @@ class _Sheet:
     def base(self, r: int, j: int) -> str:
         m = self.menu
         value = (f"{self.clients(r, j)}*({m('aandeel', r)}*{m('verzilveringsgraad', r)}*{m('eenheden_per_client_per_jaar', r)}"
-                 f"*{m('prijs', r)}*(1+{m('indexatie', r)})^({self.year_cells[j]}-{m('prijsjaar', r)}))")
+                 f"*{m('prijs', r)}*{self.factor(r, j)})")
         return f"=IF({self.guard(r)},{value},#VALUE!)"
 
     def scenario(self, r: int, j: int) -> str:
         """As Scenario.apply_row, client_factor and cost_factor of wmo_xl.costs."""
         m, u, y, cat = self.menu, self.used, self.year_cells[j], f"$C{r + 1}"
         client_factor = (f'IF(AND({cat}="hbh",{u["hbh_extra_clienten"]}<>0,OR({u["hbh_vanaf_jaar"]}="",'
-                         f'{y}>={u["hbh_vanaf_jaar"]})),1+{u["hbh_extra_clienten"]},1)')
+                         f'{y}>={u["hbh_vanaf_jaar"]})),1+{u["hbh_extra_clienten"]},1)'
+                         f'*IF(AND({cat}="hbh",{u["eigen_bijdrage"]}="ivb",{u["hbh_effect_ivb"]}<>0,{y}>={u["eigen_bijdrage_vanaf"]}),'
+                         f'1+{u["hbh_effect_ivb"]},1)')
         cost_factor = (f'IF(AND({cat}="begeleiding",{u["substitutie_aandeel"]}<>0,OR({u["substitutie_vanaf_jaar"]}="",'
                        f'{y}>={u["substitutie_vanaf_jaar"]})),1-{u["substitutie_aandeel"]}+{u["substitutie_aandeel"]}*'
                        f'{u["substitutie_kostenfactor"]},1)')
         verz = f'IF({u["verzilveringsgraad"]}="",{m("verzilveringsgraad", r)},{u["verzilveringsgraad"]})'
-        idx = f'IF({u["indexatie"]}="",{m("indexatie", r)},{u["indexatie"]})'
+        factor = f'IF({u["indexatie"]}="",{self.factor(r, j)},(1+{u["indexatie"]})^({y}-{m("prijsjaar", r)}))'
         value = (f"{self.clients(r, j)}*{client_factor}*({m('aandeel', r)}*{verz}*{m('eenheden_per_client_per_jaar', r)}"
-                 f"*{m('prijs', r)}*(1+{idx})^({y}-{m('prijsjaar', r)}))*{cost_factor}")
+                 f"*{m('prijs', r)}*{factor})*{cost_factor}")
         return f"=IF({self.guard(r)},{value},#VALUE!)"
 
 
 def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any]) -> None:
     """The whole sheet, top to bottom."""
-    years = budget_years(data)
+    years = budget_years(data, load_series().base_year if any(r.indexatie == VNG for r in rows) else None)
     sh = _Sheet(years=years, n_menu=len(rows))
     ws.set_column(0, 0, 2)
     ws.set_column(1, 1, 34)
@@ -146,7 +160,14 @@ def _scenario(ws: Any, sh: _Sheet, st: dict[str, Any]) -> Scenario:
         pct = isinstance(check, tuple) and key != "substitutie_kostenfactor"
         ws.write_string(r, 1, key)
         L.put(ws, r, 2, default, st["input_pct"] if pct else st["input_num"] if check is None else st["input"])
-        if check == "text":
+        if check == "eigen_bijdrage":
+            ws.data_validation(r, 2, r, 2, {"validate": "list", "source": ["abonnementstarief", "ivb"]})
+        if check == "eigen_bijdrage":  # as Scenario._ivb_certain: ivb needs its year, never both HbH effects
+            at = {k: f"$D${10 + n + 1}" for n, (k, *_) in enumerate(L.SCENARIO)}
+            text = (f'=IF(OR({cell}="",TRIM({cell})="abonnementstarief"),"abonnementstarief",IF(TRIM({cell})="ivb",'
+                    f'IF(OR({at["eigen_bijdrage_vanaf"]}="",AND({at["hbh_extra_clienten"]}<>0,{at["hbh_effect_ivb"]}<>0)),#VALUE!,"ivb"),'
+                    '#VALUE!))')
+        elif check == "text":
             text = f'=IF({cell}="","",{cell}&"")'
         elif check is None:
             text = f'=IF({cell}="","",IF(ISNUMBER({cell}),IF({cell}=INT({cell}),{cell},#VALUE!),#VALUE!))'
@@ -272,6 +293,7 @@ def _ranges(ws: Any, sh: _Sheet, st: dict[str, Any], grand: dict[str, list[float
                 text = f"={c}{total_rows[block]}*{c}{sh.client_rows[bound]}/{c}{sh.client_rows['clients']}"
                 L.formula(ws, r, FIRST_YEAR_COL + j, text, st["euro_tot"], value)
             r += 1
-    ws.write_string(r + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
+    ws.write_string(r + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x prijsniveau: (1 + indexatie)^(jaar - prijsjaar), "
+                    "of bij indexatie 'vng' het prijsniveau van blad Indexatie (VNG: 90% OVA + 10% PCC) van het jaar gedeeld door dat van het prijsjaar; "
                     "clienten per categorie = prognose totaal x aandeel (blad Aandelen: uit de modelprognose van de categorie waar het model die heeft). De bandbreedte schaalt het totaal met "
                     "onder- en bovengrens van de clienten. Een lege of ongeldige prijs geeft #WAARDE!, nooit een te laag totaal.", st["note"])
