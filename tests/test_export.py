@@ -123,21 +123,21 @@ def totaal_rows(path: Path) -> dict[str, list[str]]:
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> Path:
-    """Export of GM0202 from the synthetic bundle (years 2016-2022), through the CLI."""
+    """Export of GM0202 from the synthetic bundle (years 2016-2026: budget years 2022-2026, the first the VNG series prices), through the CLI."""
     from wmo_xl.excel.export import export_workbook
 
     out = tmp_path_factory.mktemp("exp") / "proefstad.xlsx"
-    return export_workbook(["GM0202", "GM0101"], out, model=bundle_dir, years=list(range(2016, 2023)))
+    return export_workbook(["GM0202", "GM0101"], out, model=bundle_dir, years=list(range(2016, 2027)))
 
 
 @pytest.fixture(scope="module")
 def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The interface example: wmo-xl export-workbook --gemeente GM0518 --years 2017-2023 --out FILE."""
+    """The interface example: wmo-xl export-workbook --gemeente GM0518 --years 2017-2027 --out FILE."""
     if not HAS_NATIONAL:
         pytest.skip("national model bundle not present")
     out = tmp_path_factory.mktemp("nat") / "gm0518.xlsx"
     old = sys.argv
-    sys.argv = ["wmo-xl", "export-workbook", "--gemeente", "GM0518", "--years", "2017-2023", "--out", str(out)]
+    sys.argv = ["wmo-xl", "export-workbook", "--gemeente", "GM0518", "--years", "2017-2027", "--out", str(out)]
     try:
         main()
     except SystemExit as exc:
@@ -154,7 +154,7 @@ def test_macro_free_xlsx_with_names_and_sheets(synthetic: Path) -> None:
         types = z.read("[Content_Types].xml").decode()
     assert not any("vbaProject" in n for n in names) and "macroEnabled" not in types
     wb = openpyxl.load_workbook(synthetic)
-    assert wb.sheetnames == ["Forecast", "Budget", "Menukaart", "Model", "Prognose", "Aandelen"]
+    assert wb.sheetnames == ["Forecast", "Budget", "Menukaart", "Indexatie", "Model", "Prognose", "Aandelen"]
     assert all(ws.sheet_state == "visible" for ws in wb.worksheets)
     defined = wb.defined_names
     for name in ("WMO_FORECAST", "WMO_RANGE", "WMO_COST", "WMO_FORECAST_CAT", "WMO_RANGE_CAT", "WMO_CLIENTS"):
@@ -214,11 +214,11 @@ def test_forecast_sheet_marks_observed_and_extrapolated_years(synthetic: Path, b
     years = [ws.cell(row, c).value for c in range(col + 1, col + 8)]
     ahead = [ws.cell(row + 1, c).value for c in range(col + 1, col + 8)]
     status = [ws.cell(row + 2, c).value for c in range(col + 1, col + 8)]
-    assert years == list(range(2016, 2023)) and ahead == [y - 2018 for y in years]
+    assert years == list(range(2016, 2027)) and ahead == [y - 2018 for y in years]
     assert status == ["waarneming"] * 3 + ["prognose"] * 3 + ["extrapolatie"]
     assert ws.cell(row + 3, col + 1).fill.fgColor.rgb != ws.cell(row + 3, col + 4).fill.fgColor.rgb  # observed shaded
     # the wijk grid shows the gemeente's wijken with the core's numbers; a suppressed count is '.'
-    table = forecast_table(["GM0202"], list(range(2016, 2023)), model=bundle_dir)
+    table = forecast_table(["GM0202"], list(range(2016, 2027)), model=bundle_dir)
     assert ws.cell(row + 3, col + 4).value == pytest.approx(table["clients"].iloc[3], rel=1e-12)
     grid = {ws.cell(r, 2).value: [ws.cell(r, c).value for c in range(3, 10)] for r in range(row + 8, ws.max_row + 1) if ws.cell(r, 2).value}
     assert len(grid) == 12 and all(k.startswith("WK0202") for k in grid)
@@ -243,7 +243,7 @@ def test_protection_inputs_unlocked_data_locked(synthetic: Path) -> None:
 def test_overwrite_refused_without_force_and_backup_kept(tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "mijn.xlsx"
     out.write_bytes(b"my own work")
-    argv = ["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--years", "2017-2020", "--out", str(out)]
+    argv = ["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--years", "2017-2023", "--out", str(out)]
     code, _, err = run(argv, capsys)
     assert code == 2 and "exists" in err and "--force" in err and out.read_bytes() == b"my own work"
     code, stdout, _ = run(argv + ["--force"], capsys)
@@ -659,7 +659,7 @@ def test_switching_gemeente_moves_forecast_and_budget(synthetic: Path, bundle_di
     sol = xl.calculate(inputs={key(synthetic, "Forecast", "C4"): "GM0101"}, outputs=totals + g_cells)
     want = budget("GM0101", years, load_menu(), model=bundle_dir).groupby("jaar")["basis"].sum()
     assert [scalar(sol[k]) for k in totals] == pytest.approx([want[y] for y in years], rel=1e-9)
-    fc_want = forecast_table(["GM0101"], list(range(2016, 2023)), model=bundle_dir)["clients"].tolist()
+    fc_want = forecast_table(["GM0101"], list(range(2016, 2027)), model=bundle_dir)["clients"].tolist()
     got = [scalar(sol[k]) for k in g_cells]
     # an incomplete observed year (NaN in the core) is no number in the file either
     assert [not isinstance(g, (int, float)) for g in got] == [w != w for w in fc_want]
