@@ -210,3 +210,10 @@ def test_cli_own_series_moves_the_vng_rows(bundle_dir: Path, tmp_path: Path, cap
     menu = load_menu()
     want = [1.02 ** (2027 - menu.get(d).prijsjaar) / load_series().level(menu.get(d).prijsjaar, 2027) for d in a["dienst"]]
     assert (b["basis"] / a["basis"]).to_numpy() == pytest.approx(want)
+
+
+def test_export_refuses_years_the_series_cannot_price(bundle_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--years", "2016-2020",
+                        "--out", str(tmp_path / "x.xlsx")], capsys)
+    assert code == 2 and "before 2022" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.xlsx").exists()

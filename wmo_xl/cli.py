@@ -256,10 +256,14 @@ def _note_prices(card, series, sc, years: list[int]) -> None:  # type: ignore[no
     """On stderr: the VNG figures the 'vng' rows used, and the eigen-bijdrage effect of the scenario."""
     from .indexatie import describe_years
 
-    vng = [r.dienst for r in card.rows if r.indexatie == "vng"]
+    vng = [r for r in card.rows if r.indexatie == "vng"]
     if vng:
+        since = min(r.prijsjaar for r in vng)
+        levels = ", ".join(f"x {series.level(p, max(years)):.4f} from prijsjaar {p}" for p in sorted({r.prijsjaar for r in vng})
+                           if series.base_year <= p <= series.last and max(years) <= series.last)
         typer.echo(f"indexatie vng ({len(vng)} of {len(card.rows)} services; {series.source}): "
-                   + (describe_years(series, years) or "no budget year in the series"), err=True)
+                   + (describe_years(series, range(since + 1, max(years) + 1)) or "no year after the price year")
+                   + (f"; price level {max(years)}: {levels}" if levels else ""), err=True)
     if sc is not None and sc.eigen_bijdrage == "ivb":
         on = [y for y in years if sc.ivb_applies(y)]
         typer.echo(f"scenario: eigen bijdrage ivb from {sc.eigen_bijdrage_vanaf}, HbH clients {sc.hbh_effect_ivb:+.1%} in "

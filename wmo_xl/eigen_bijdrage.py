@@ -60,13 +60,13 @@ def _pct(x: float) -> str:
     return f"{x * 100:+.1f}%".replace(".", ",")
 
 
-#: What the Budget sheet shows beside the three parameters (Dutch).
+#: What the Budget sheet shows beside the three parameters (Dutch; short enough to print; docs/costs.md has the reasoning).
 NOTES = {
-    "eigen_bijdrage": "abonnementstarief (nu, EUR 21/mnd in 2025) of ivb: inkomensafhankelijk, EUR "
-                      f"{IVB_MINIMUM:.2f}-{IVB_MAXIMUM:.0f}/mnd (Kamerstuk 36713; start onzeker)".replace(".", ",", 1),
-    "eigen_bijdrage_vanaf": f"startjaar van de ivb (gepland {PLANNED_START}, wetsvoorstel controversieel sinds juni 2025): uw keuze",
-    "hbh_effect_ivb": (f"verandering HbH-clienten vanaf dat jaar; preset '{PRESET_NAME}': laag {_pct(EFFECTS['laag'])}, "
-                       f"centraal {_pct(EFFECTS['centraal'])}, hoog {_pct(EFFECTS['hoog'])} (2018-2021: HbH "
-                       f"{HBH_CLIENTS_2018:,} -> {HBH_CLIENTS_2021:,}, +30% na het abonnementstarief; "
-                       "niet samen met hbh_extra_clienten; docs/costs.md)").replace(",000", ".000"),
+    "eigen_bijdrage": "abonnementstarief (EUR 21/mnd in 2025) of ivb: inkomensafhankelijk, EUR 23,60-328/mnd (Kamerstuk 36713)",
+    "eigen_bijdrage_vanaf": f"startjaar ivb: gepland {PLANNED_START}, wet controversieel sinds juni 2025, dus uw keuze",
+    "hbh_effect_ivb": (f"HbH-clienten vanaf dat jaar; preset: laag {_pct(EFFECTS['laag'])}, centraal {_pct(EFFECTS['centraal'])}, "
+                       f"hoog {_pct(EFFECTS['hoog'])} (2018-2021 +30%: 390.000 -> 510.000)"),
 }
+#: Said once under the parameters: the preset in one line.
+PRESET_NOTE = (f"Preset '{PRESET_NAME}': eigen_bijdrage ivb, vanaf {PLANNED_START}, hbh_effect_ivb {_pct(EFFECTS['centraal'])} "
+               "(centraal); zie docs/costs.md")

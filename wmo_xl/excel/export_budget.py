@@ -18,6 +18,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from ..costs import Scenario, cost, scenario_cost
+from ..eigen_bijdrage import PRESET_NOTE
 from ..errors import WmoError
 from ..indexatie import VNG, load_series
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
@@ -121,6 +122,7 @@ def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, A
     ws.write_string(1, 1, "Begroting Wmo: basis en scenario per dienst en jaar", st["title"])
     _head(ws, data, sh, st)
     scenario = _scenario(ws, sh, st)
+    ws.write_string(10 + len(L.SCENARIO), 4, PRESET_NOTE, st["note"])
     r, clients, totals = _clients(ws, data, sh, st, top=10 + len(L.SCENARIO) + 1)
     r, grand, total_rows = _costs(ws, data, rows, sh, st, clients, scenario, r + 1)
     _ranges(ws, sh, st, grand, totals, total_rows, r + 1)
@@ -293,7 +295,8 @@ def _ranges(ws: Any, sh: _Sheet, st: dict[str, Any], grand: dict[str, list[float
                 text = f"={c}{total_rows[block]}*{c}{sh.client_rows[bound]}/{c}{sh.client_rows['clients']}"
                 L.formula(ws, r, FIRST_YEAR_COL + j, text, st["euro_tot"], value)
             r += 1
-    ws.write_string(r + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x prijsniveau: (1 + indexatie)^(jaar - prijsjaar), "
-                    "of bij indexatie 'vng' het prijsniveau van blad Indexatie (VNG: 90% OVA + 10% PCC) van het jaar gedeeld door dat van het prijsjaar; "
+    ws.write_string(r + 2, 1, "Indexatie 'vng': (1 + indexatie)^(jaar - prijsjaar) wordt het prijsniveau van het jaar / dat van het prijsjaar "
+                    "(blad Indexatie, VNG: 90% OVA + 10% PCC).", st["note"])
+    ws.write_string(r + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
                     "clienten per categorie = prognose totaal x aandeel (blad Aandelen: uit de modelprognose van de categorie waar het model die heeft). De bandbreedte schaalt het totaal met "
                     "onder- en bovengrens van de clienten. Een lege of ongeldige prijs geeft #WAARDE!, nooit een te laag totaal.", st["note"])

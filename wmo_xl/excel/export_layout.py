@@ -31,10 +31,10 @@ SCENARIO: list[tuple[str, Any, str, Any, Any]] = [
     ("substitutie_aandeel", 0.2, "deel van begeleiding via eigen trajecten (leeg = 0)", 0, (0, 1)),
     ("substitutie_kostenfactor", 0.5, "kosten eigen traject t.o.v. ingekochte zorg (leeg = 0,5)", 0.5, (0, 5)),
     ("substitutie_vanaf_jaar", 2026, "vanaf welk jaar de substitutie geldt (leeg = alle jaren)", "", None),
-    ("eigen_bijdrage", "abonnementstarief", EB_NOTES["eigen_bijdrage"] + " (leeg = abonnementstarief)", "abonnementstarief",
+    ("eigen_bijdrage", "abonnementstarief", EB_NOTES["eigen_bijdrage"], "abonnementstarief",
      "eigen_bijdrage"),
     ("eigen_bijdrage_vanaf", None, EB_NOTES["eigen_bijdrage_vanaf"] + " (verplicht bij ivb)", "", None),
-    ("hbh_effect_ivb", None, EB_NOTES["hbh_effect_ivb"] + " (leeg = 0; met hbh_extra_clienten samen: #WAARDE!)", 0, (-1, 1)),
+    ("hbh_effect_ivb", None, EB_NOTES["hbh_effect_ivb"] + "; niet samen met hbh_extra_clienten", 0, (-1, 1)),
 ]
 
 

@@ -63,14 +63,13 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
     ws.set_column(0, 0, 9)
     ws.set_column(1, 3, 10)
     ws.set_column(4, 4, 12)
-    ws.set_column(5, 5, 100)
+    ws.set_column(5, 5, 72)
     ws.set_column(6, 6, 12)
     ws.write_string(0, 0, "Indexatie: VNG-reeks (90% OVA + 10% PCC) per jaar", st["title"])
-    ws.write_string(1, 0, "Gewogen = 0,9 x OVA + 0,1 x PCC: definitief waar gepubliceerd, anders voorlopig, anders een aanname (kolom bron). "
-                    "Overschrijf ova/pcc of het gewogen cijfer van een jaar (geel): elke dienst met indexatie 'vng' op de Menukaart volgt.",
-                    st["note"])
-    ws.write_string(2, 0, "Prijsniveau = product van (1 + gewogen) over de jaren na het prijsjaar t/m het jaar (eerder jaar: het omgekeerde). "
-                    "Een jaar na de reeks geeft een foutmelding: vul het jaar hieronder aan (opeenvolgend).", st["note"])
+    ws.write_string(1, 0, "Gewogen = 0,9 x OVA + 0,1 x PCC: definitief waar gepubliceerd, anders voorlopig, anders een aanname (zie bron). "
+                    "Overschrijf ova/pcc of gewogen (geel): elke dienst met indexatie 'vng' volgt.", st["note"])
+    ws.write_string(2, 0, "Prijsniveau = product van (1 + gewogen) over de jaren na het prijsjaar t/m het jaar. Een jaar na de reeks "
+                    "geeft een foutmelding: vul het jaar hieronder aan (opeenvolgend).", st["note"])
     base_r = HEADER_ROW - 1
     first_r = HEADER_ROW + 1
     ws.write_string(base_r, 4, "basisjaar", st["label"])
@@ -92,6 +91,7 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
             _put(ws, r, 2, row.pcc, st["input_pct"])
             ws.write_string(r, 4, row.status, st["input"])
             ws.write_string(r, 5, row.bron, st["text"])
+            ws.set_row(r, 12 * max(1, -(-len(row.bron) // 80)) + 2)  # wrapped source text: its lines stay visible
             level *= 1.0 + row.gewogen
         else:
             for j in range(5):
@@ -139,5 +139,5 @@ def formats(wb: Any) -> dict[str, Any]:
         "input_pct": f({**unlocked, "num_format": "0.00%"}),
         "input_pct3": f({**unlocked, "num_format": "0.000%"}),
         "level": f({"num_format": "0.0000"}),
-        "text": f({"font_size": 9, "font_color": "#404040"}),
+        "text": f({"font_size": 9, "font_color": "#404040", "text_wrap": True, "valign": "top"}),
     }

@@ -28,6 +28,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..bundle import get_bundle
 from ..eigen_bijdrage import NOTES as EB_NOTES
+from ..eigen_bijdrage import PRESET_NOTE
 from ..indexatie import load_series
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, load_category_shares, load_menu
 from ..modelinfo import backtest_rows
@@ -54,7 +55,7 @@ SCENARIO_FIELDS = [
     ("substitutie_vanaf_jaar", 2026, "vanaf welk jaar de substitutie geldt"),
     ("eigen_bijdrage", "abonnementstarief", EB_NOTES["eigen_bijdrage"]),
     ("eigen_bijdrage_vanaf", None, EB_NOTES["eigen_bijdrage_vanaf"] + " (verplicht bij ivb)"),
-    ("hbh_effect_ivb", None, EB_NOTES["hbh_effect_ivb"]),
+    ("hbh_effect_ivb", None, EB_NOTES["hbh_effect_ivb"] + "; niet samen met hbh_extra_clienten"),
 ]
 
 
@@ -436,6 +437,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
         else:
             ws.write_number(p0 + i, 2, value, f)
         ws.write_string(p0 + i, 3, pnote, st.note_nowrap)
+    ws.write_string(p0 + len(SCENARIO_FIELDS), 3, PRESET_NOTE, st.note_nowrap)
     top = p0 + len(SCENARIO_FIELDS) + 1
     values = udfs.wmo_budget(gemeente, years + [None] * (BUDGET_YEAR_CELLS - n), menu_values, scen_values, None, index_values)
     labels = [r[0] for r in values]
@@ -470,8 +472,9 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     nrows, _ = _shown_block(ws, f"B{top + 1}", reken, C.REKEN_BUDGET, formula, values, fmt, spare_rows=MENU_ROWS - len(rows),
                             spare_cols=widest - len(values[0]))
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
-    ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
-                    "indexatie 'vng': het prijsniveau van blad Indexatie (VNG: 90% OVA + 10% PCC). "
+    ws.write_string(top + nrows + 2, 1, "Indexatie 'vng': (1 + indexatie)^(jaar - prijsjaar) wordt het prijsniveau van het jaar / dat van het "
+                    "prijsjaar (blad Indexatie, VNG: 90% OVA + 10% PCC).", st.note_nowrap)
+    ws.write_string(top + nrows + 1, 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
                     "naar verhouding van de aandelen); 'aandeel' = prognose totaal x landelijk aandeel. Bandbreedte: het totaal bij de onder- en "
                     "bovengrens van het 80%-interval van het gemeentetotaal (alle categorieen bewegen mee). Zie docs/costs.md.", st.note_nowrap)
