@@ -33,7 +33,7 @@ YEARS_NAME = "WmoIndexJaren"
 LEVEL_NAME = "WmoIndexNiveau"
 BASE_NAME = "WmoIndexBasis"
 HEADER_ROW = 4  # 0-based: header in Excel row 5; the base year sits in row 4 above it
-SPARE_ROWS = 15  # empty yellow rows below the series for years the controller adds
+SPARE_ROWS = 10  # empty yellow rows below the series for years the controller adds
 LEVEL_HEADER = "prijsniveau"
 #: The sheet's columns (the range WMO_BUDGET reads).
 COLUMNS_SHOWN = COLUMNS + [LEVEL_HEADER]
@@ -66,8 +66,8 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
     ws.set_column(5, 5, 72)
     ws.set_column(6, 6, 12)
     ws.write_string(0, 0, "Indexatie: VNG-reeks (90% OVA + 10% PCC) per jaar", st["title"])
-    ws.write_string(1, 0, "Gewogen = 0,9 x OVA + 0,1 x PCC: definitief waar gepubliceerd, anders voorlopig, anders een aanname (zie bron). "
-                    "Overschrijf ova/pcc of gewogen (geel): elke dienst met indexatie 'vng' volgt.", st["note"])
+    ws.write_string(1, 0, "Gewogen = 0,9 x OVA + 0,1 x PCC (definitief, anders voorlopig, anders aanname: zie bron). "
+                    "Geel = overschrijven: elke dienst met indexatie 'vng' volgt.", st["note"])
     ws.write_string(2, 0, "Prijsniveau = product van (1 + gewogen) over de jaren na het prijsjaar t/m het jaar. Een jaar na de reeks "
                     "geeft een foutmelding: vul het jaar hieronder aan (opeenvolgend).", st["note"])
     base_r = HEADER_ROW - 1
@@ -91,7 +91,7 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
             _put(ws, r, 2, row.pcc, st["input_pct"])
             ws.write_string(r, 4, row.status, st["input"])
             ws.write_string(r, 5, row.bron, st["text"])
-            ws.set_row(r, 12 * max(1, -(-len(row.bron) // 80)) + 2)  # wrapped source text: its lines stay visible
+            ws.set_row(r, 11.5 * max(1, -(-len(row.bron) // 95)) + 3)  # wrapped source text: its lines stay visible
             level *= 1.0 + row.gewogen
         else:
             for j in range(5):
