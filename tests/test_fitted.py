@@ -22,7 +22,8 @@ def fc(cbs_frame: pd.DataFrame) -> FittedForecast:
 def test_fit_leaves_plain_arrays(fc: FittedForecast) -> None:
     arrays = fc.to_arrays()
     assert all(a.dtype.kind in "Uif" for a in arrays.values())
-    assert fc.mean.shape == (len(fc.codes), fc.max_horizon) and fc.observed.shape == (len(fc.codes), 4)
+    assert arrays["mean"].shape == (len(fc.codes), fc.max_horizon) and fc.observed.shape == (len(fc.codes), 4)
+    assert fc.mean.shape == (len(fc.codes), fc.reach - fc.origin)  # fitted paths + extrapolated budget years
 
 
 def test_arrays_round_trip_exactly(fc: FittedForecast) -> None:
@@ -76,8 +77,8 @@ def test_unknown_code_and_year_messages(fc: FittedForecast) -> None:
         fc.cell("WK999999", 2020)
     with pytest.raises(WmoError, match="unknown gemeente GM9999"):
         fc.grid(["GM9999"], [2020])
-    with pytest.raises(WmoError, match=r"year 2040 outside 2015-2028"):
-        fc.check_year(2040)
+    with pytest.raises(WmoError, match=rf"year {fc.reach + 1} outside 2015-{fc.reach}"):
+        fc.check_year(fc.reach + 1)
 
 
 # ---------------------------------------------------------------- completeness of observed sums

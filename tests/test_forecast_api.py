@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import wmo_xl
+from wmo_xl import horizon
 from wmo_xl.data import tidy
 from wmo_xl.errors import WmoError
 
@@ -49,14 +50,18 @@ def test_suppressed_past_value_is_missing_not_zero(active_bundle) -> None:  # ty
         wmo_xl.forecast("WK010100", 2018)
 
 
+#: The synthetic model (data 2015-2018, 10 fitted years) answers up to 2028 or today's budget years.
+REACH = horizon.reach(2018, 10)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("WK999901", 2020), "unknown wijk WK999901"),
         (("GM9999", 2020), "unknown gemeente GM9999"),
         (("Den Haag", 2020), "invalid code 'DEN HAAG'"),
-        (("WK020203", 2014), "year 2014 outside 2015-2028"),
-        (("WK020203", 2029), "year 2029 outside 2015-2028"),
+        (("WK020203", 2014), f"year 2014 outside 2015-{REACH}"),
+        (("WK020203", REACH + 1), f"year {REACH + 1} outside 2015-{REACH}"),
         (("WK020203", "next year"), "not a year"),
         (("WK020203", 2020, "jeugdzorg"), "unknown category 'jeugdzorg'"),
         (("WK020203", 2020, "hbh"), "category 'hbh' not in this model"),

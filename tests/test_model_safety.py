@@ -209,7 +209,12 @@ def test_shipped_gemeente_lists_are_those_of_the_cbs_files(shared_dir: Path) -> 
     assert len(current_gemeenten()) == 342
     wmo = pd.read_csv(shared_dir / "wijk_wmo_totaal_jaar_2015_2018_met_kwb.csv", usecols=["codering_regio"], dtype=str)
     old = {"GM" + c.strip()[2:6] for c in wmo["codering_regio"] if c.strip().startswith("WK")}
-    assert known_gemeenten() == frozenset(old) | current_gemeenten()
+    from wmo_xl.gemeenten import herindelingen
+
+    assert known_gemeenten() == frozenset(old) | current_gemeenten() | {h.old for h in herindelingen()}
+    # every code of 2015-2018 that is gone by 2024 is in the merger list, every successor exists today
+    assert frozenset(old) - current_gemeenten() <= {h.old for h in herindelingen()}
+    assert {h.new for h in herindelingen()} <= current_gemeenten()
 
 
 def test_a_code_cbs_never_had_is_not_called_merged() -> None:

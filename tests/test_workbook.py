@@ -136,12 +136,14 @@ def test_vba_has_a_wrapper_for_every_udf_and_button_subs(built: Path) -> None:
     assert wrappers.replace("\r\n", "\n").strip() == vba.udf_wrapper_source().strip()
     macros = modules[C.VBA_MACRO_MODULE]
     assert f'RunPython "{C.RETRAIN_PYTHON}"' in macros and f'RunPython "{C.RESET_PYTHON}"' in macros
+    assert f'RunPython "{C.REFRESH_PYTHON}"' in macros
     assert "SampleCall" not in "\n".join(modules.values())  # nothing imports a module named like the file
     with zipfile.ZipFile(built) as z:
         vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
         workbook_xml = z.read("xl/workbook.xml").decode()
     assert vml.count(f"<x:FmlaMacro>[0]!{C.RETRAIN_MACRO}</x:FmlaMacro>") == 1
     assert vml.count(f"<x:FmlaMacro>[0]!{C.RESET_MACRO}</x:FmlaMacro>") == 1
+    assert vml.count(f"<x:FmlaMacro>[0]!{C.REFRESH_MACRO}</x:FmlaMacro>") == 1 and C.REFRESH_CAPTION in vml
     assert "Button" not in re.sub(r"<[^>]+>", "", vml)  # no UI-language button names to tell them apart
     assert 'codeName="ThisWorkbook"' in workbook_xml and "fullCalcOnLoad" not in workbook_xml
 
@@ -209,14 +211,13 @@ def test_committed_template_is_current(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ stale-data guard
-def test_budget_years_are_the_years_after_today_that_the_model_covers() -> None:
-    years, note = budget_years(TODAY, 2019, 2028)
-    assert years == [2027, 2028]
-    assert "t/m 2028" in note and "2029" in note  # says which wanted years fall outside
-    years, note = budget_years(date(2020, 3, 1), 2019, 2028)
-    assert years == [2021, 2022, 2023, 2024, 2025] and "buiten" not in note
-    years, note = budget_years(date(2031, 1, 1), 2019, 2028)
-    assert years == [2024, 2025, 2026, 2027, 2028] and note.startswith("Let op")
+def test_budget_years_are_next_year_and_the_meerjarenraming_whatever_the_data() -> None:
+    years, note = budget_years(TODAY, 2018)
+    assert years == [2027, 2028, 2029, 2030]
+    assert "begrotingsjaar 2027" in note and "2028-2030" in note
+    assert "2027, 2028, 2029, 2030" in note and "extrapolatie" in note and "Ververs" in note  # 9-12 years beyond 2018
+    years, note = budget_years(date(2020, 3, 1), 2021)
+    assert years == [2021, 2022, 2023, 2024] and "extrapolatie" not in note
 
 
 def test_sheets_say_how_far_beyond_the_data_each_column_is(built: Path, solved) -> None:  # type: ignore[no-untyped-def]
@@ -231,9 +232,9 @@ def test_sheets_say_how_far_beyond_the_data_each_column_is(built: Path, solved) 
         assert str(xlcalc.value(sol, built.name, C.FORECAST, f"{_col(c)}{status}")).startswith(want)
     blabels = _labels(built, "Budget")
     _, years, _, _ = _budget_layout(built)
-    assert list(years.values()) == [2022, 2023, 2024, 2025, 2026]
+    assert list(years.values()) == [2022, 2023, 2024, 2025]  # built "on" 2021-06-01: T+1 .. T+4
     row = next(r for label, r in blabels.items() if label.startswith("Jaren na laatste waarneming"))
-    assert [xlcalc.value(sol, built.name, "Budget", f"{_col(c)}{row}") for c in years] == [4, 5, 6, 7, 8]
+    assert [xlcalc.value(sol, built.name, "Budget", f"{_col(c)}{row}") for c in years] == [4, 5, 6, 7]
     for c in years:  # all past the 3 years the backtests cover
         assert str(xlcalc.value(sol, built.name, "Budget", f"{_col(c)}{blabels['Status']}")).startswith("extrapolatie")
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import wmo_xl
+from wmo_xl import horizon
 import xlfake
 from xlfake import MISSING, ComRange, ComWorkbook
 from wmo_xl.costs import cost
@@ -62,12 +63,13 @@ def test_menu_range_with_empty_rows_and_ndim2(xu) -> None:  # type: ignore[no-un
 
 
 def test_forecast_sheet_block_shape_and_empty_cells(xu) -> None:  # type: ignore[no-untyped-def]
-    years = ComRange([[2015.0, 2018.0, 2019.0, None, 2030.0]])  # an empty year cell is skipped
+    beyond = horizon.reach(2018, 10) + 1  # past the synthetic model's fitted paths and today's budget years
+    years = ComRange([[2015.0, 2018.0, 2019.0, None, float(beyond)]])  # an empty year cell is skipped
     out = xlfake.call(xu, "wmo_forecast_sheet", "GM0202", years, MISSING, MISSING)
     assert {len(r) for r in out} == {5}  # label + 4 years, rectangular
     assert out[0][0] == "Gemeente totaal" and out[0][2] == pytest.approx(wmo_xl.forecast("GM0202", 2018))
-    assert out[0][4].startswith("#WMO! year 2030 outside")  # beyond the model: a message in that column
-    assert out[3][1:] == [0, 0, 1, 12] and out[4][1:4] == ["waarneming", "waarneming", "prognose"]
+    assert out[0][4].startswith(f"#WMO! year {beyond} outside")  # beyond the model: a message in that column
+    assert out[3][1:] == [0, 0, 1, beyond - 2018] and out[4][1:4] == ["waarneming", "waarneming", "prognose"]
     wijk_rows = out[7:]
     assert [r[0] for r in wijk_rows] == [f"WK0202{i:02d}" for i in range(12)]
     assert all(v is not None for r in out for v in r)  # xlwings sends "" for empty, never None

@@ -58,6 +58,17 @@ def forecast(
     _emit(table, fmt)
     _explain_gaps(table, category, model)
     _note_old_codes(codes or [], year, model)
+    _note_far_years(year, model, category)
+
+
+def _note_far_years(years: list[int], model: Optional[Path], category: str = "totaal") -> None:
+    """Once per command, on stderr: the years shown that lie more than 3 years beyond the data."""
+    from .bundle import get_bundle
+    from .horizon import extrapolation_warning
+
+    note = extrapolation_warning(years, int(get_bundle(model).model(category).origin))
+    if note:
+        typer.echo(note, err=True)
 
 
 def _note_old_codes(codes: list[str], years: list[int], model: Optional[Path]) -> None:
@@ -216,7 +227,7 @@ def _years(spec: str) -> list[int]:
 @app.command()
 def budget(
     gemeente: str = typer.Option(..., "--gemeente", help="Gemeente (GMxxxx) or wijk code."),
-    years: str = typer.Option(..., "--years", help="Years, e.g. 2024-2028."),
+    years: Optional[str] = typer.Option(None, "--years", help="Years, e.g. 2027-2030 (default: the budget years, next year and the three after it)."),
     menu: Optional[Path] = typer.Option(None, "--menu", help="Menukaart .csv or .xlsx (default: the shipped one)."),
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="Scenario JSON (fields of wmo_xl.costs.Scenario)."),
     shares: Optional[Path] = typer.Option(None, "--shares", help="CSV categorie,aandeel_van_totaal (default: national)."),
@@ -232,13 +243,14 @@ def budget(
     from .costs import budget as run_budget
     from .costs import load_scenario, summarize
     from .eigen_bijdrage import ivb_preset
+    from .horizon import budget_years
     from .indexatie import load_series
     from .menukaart import load_category_shares, load_menu
 
     if preset and scenario:
         _fail("give --scenario or --preset, not both (a preset is a whole scenario)")
     sc = load_scenario(scenario) if scenario else ivb_preset(preset) if preset else None
-    year_list = _years(years)
+    year_list = _years(years) if years is not None else budget_years()
     share_map = load_category_shares(shares) if shares else None
     series = load_series(indexatie)
     card = load_menu(menu)
@@ -250,6 +262,7 @@ def budget(
     _note_sources(gemeente, share_map, model)
     _note_prices(card, series, sc, year_list)
     _note_old_codes([gemeente], year_list, model)
+    _note_far_years(year_list, model)
 
 
 def _note_prices(card, series, sc, years: list[int]) -> None:  # type: ignore[no-untyped-def]
@@ -314,7 +327,7 @@ def export_workbook_cmd(
     gemeente: Optional[list[str]] = typer.Option(None, "--gemeente", help="Gemeente code GMxxxx (repeatable)."),
     all_gemeenten: bool = typer.Option(False, "--all", help="Every gemeente the model knows."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory (default: national; a retrained one works too)."),
-    years: Optional[str] = typer.Option(None, "--years", help="Years, e.g. 2017-2023 (default: 3 observed + 5 forecast years)."),
+    years: Optional[str] = typer.Option(None, "--years", help="Years, e.g. 2018-2030 (default: the last CBS year, this year and the budget years: next year and the three after it)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing file (a backup copy is kept beside it)."),
 ) -> None:
     """Write a macro-free .xlsx whose functions are Excel LAMBDA names (no Python needed to open it)."""
@@ -327,10 +340,14 @@ def export_workbook_cmd(
         _fail("pass --gemeente or --all, not both")
     codes = list(gemeenten(model)) if all_gemeenten else list(gemeente or [])
     start = time.perf_counter()
-    path = export_workbook(codes, out, model=model, years=_years(years) if years else None, force=force)
+    from .excel.export_data import default_years
+
+    year_list = _years(years) if years else default_years(model)
+    path = export_workbook(codes, out, model=model, years=year_list, force=force)
     typer.echo(f"workbook written to {path} ({path.stat().st_size / 1e6:.2f} MB, {len(codes)} gemeente(n), "
                f"{time.perf_counter() - start:.1f} s); its LAMBDA functions need Microsoft 365 or Excel 2024, "
                "its sheets open in any Excel 2016+ or LibreOffice")
+    _note_far_years(year_list, model)
 
 
 @app.command("setup-excel")

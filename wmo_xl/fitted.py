@@ -20,6 +20,7 @@ import numpy as np
 
 from .codes import is_gemeente
 from .errors import ModelIntegrityError, WmoError
+from .horizon import EXTRAPOLATION_AFTER, reach
 
 #: log(clients + OFFSET) is the modelling scale: counts are multiples of 5 and may be 0.
 OFFSET = 5.0
@@ -76,6 +77,7 @@ class FittedForecast:
     var_gemeente_year: float
     q_low: float
     q_high: float
+    reach: int = field(init=False)
     index: dict[str, int] = field(init=False, repr=False)
     gemeente_rows: dict[str, np.ndarray] = field(init=False, repr=False)
 
@@ -86,6 +88,10 @@ class FittedForecast:
             setattr(self, name, np.asarray(getattr(self, name), dtype=float))
         self.origin, self.first_year, self.max_horizon = int(self.origin), int(self.first_year), int(self.max_horizon)
         n, years = len(self.codes), self.origin - self.first_year + 1
+        for name in ("mean", "lower", "upper"):  # paths extended by an earlier instance: back to the fitted ones
+            arr = getattr(self, name)
+            if arr.ndim == 2 and arr.shape[1] > self.max_horizon:
+                setattr(self, name, arr[:, : self.max_horizon])
         shapes = {
             "gemeente": (self.gemeente.shape, (n,)), "inhabitants": (self.inhabitants.shape, (n,)),
             "last_year": (self.last_year.shape, (n,)), "mean": (self.mean.shape, (n, self.max_horizon)),
@@ -99,13 +105,50 @@ class FittedForecast:
         if len(self.index) != n:
             raise ModelIntegrityError("forecast arrays list a wijk code twice")
         self.gemeente_rows = {str(g): np.flatnonzero(self.gemeente == g) for g in np.unique(self.gemeente)}
+        self.reach = self.origin + self.max_horizon
+        self._extend_to(reach(self.origin, self.max_horizon))
+
+    def _extend_to(self, last_year: int) -> None:
+        """Make the model answer up to ``last_year`` (extrapolated paths), if it does not yet."""
+        if last_year > self.reach:
+            self._extend_paths(last_year - self.origin)
+            self.reach = last_year
+
+    def _extend_paths(self, horizon: int) -> None:
+        """Paths beyond the fitted ``max_horizon`` up to ``horizon`` (the budget years of today).
+
+        The stated assumption (:data:`wmo_xl.horizon.RANGE_ASSUMPTION`): the last fitted
+        year's growth continues, and the log-scale variance keeps adding ``var_year`` a year
+        (a random walk), so the range widens with the square root of the years. These years
+        are always called ``extrapolatie`` (:func:`wmo_xl.horizon.status`).
+        """
+        H = self.mean.shape[1]  # the fitted paths, or paths extended before (same growth, same rule)
+        extra = horizon - H
+        if extra <= 0:
+            return
+        last = np.log(self.mean[:, H - 1] + OFFSET)
+        growth = last - np.log(self.mean[:, H - 2] + OFFSET) if H >= 2 else np.zeros(len(last))
+        z = self.q_high if self.q_high > 0 else 1.2815515655446004
+        sd_last = (np.log(self.upper[:, H - 1] + OFFSET) - last) / z
+        sd_last = np.where(np.isfinite(sd_last) & (sd_last > 0), sd_last, np.sqrt(self.var_year * H))
+        k = np.arange(1, extra + 1)[None, :]
+        mu = last[:, None] + growth[:, None] * k
+        var = sd_last[:, None] ** 2 + self.var_year * k
+        mean, lower, upper, _sd = path_bounds(mu, var, self.q_low, self.q_high)
+        self.mean = np.hstack([self.mean, mean])
+        self.lower = np.hstack([self.lower, lower])
+        self.upper = np.hstack([self.upper, upper])
 
     # ----------------------------------------------------------------- queries
     def check_year(self, year: int) -> int:
-        """Past years back to the first data year, future years up to origin + max_horizon."""
-        last = self.origin + self.max_horizon
+        """Past years back to the first data year, future years up to :attr:`reach`: the fitted
+        paths (``max_horizon`` years) and at least today's budget years (extrapolated)."""
+        if year > self.reach:  # "today" moved on (WMO_XL_TODAY, a new year): reach its budget years
+            self._extend_to(reach(self.origin, self.max_horizon))
+        last = self.reach
         if year < self.first_year or year > last:
-            raise WmoError(f"year {year} outside {self.first_year}-{last}: the model has data {self.first_year}-{self.origin} and forecasts up to {self.max_horizon} years ahead")
+            raise WmoError(f"year {year} outside {self.first_year}-{last}: the model has data {self.first_year}-{self.origin} "
+                           f"and answers up to {last} (the budget years of today; more than {EXTRAPOLATION_AFTER} years beyond its data is extrapolation)")
         return year
 
     def rows(self, code: str) -> np.ndarray:
@@ -251,6 +294,8 @@ class FittedForecast:
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every field as a plain (non-object) array, for ``np.savez`` without pickling."""
         out = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
+        for k in ("mean", "lower", "upper"):  # only the fitted paths: extensions depend on the day of loading
+            out[k] = out[k][:, : self.max_horizon]
         out.update({k: np.array(getattr(self, k), dtype=np.int64) for k in _INTS})
         out.update({k: np.array(getattr(self, k), dtype=float) for k in _FLOATS})
         return out

@@ -282,8 +282,8 @@ class WmoForecaster(BaseEstimator):
         if (idx < 0).any():
             raise WmoError(f"unknown wijk {wijken[idx < 0][0]}")
         h = np.asarray(years, dtype=int) - fc.origin
-        if (h < 1).any() or (h > fc.max_horizon).any():
-            raise WmoError(f"year outside {fc.origin + 1}-{fc.origin + fc.max_horizon}")
+        if (h < 1).any() or (h > fc.reach - fc.origin).any():
+            raise WmoError(f"year outside {fc.origin + 1}-{fc.reach}")
         return idx, h - 1
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:

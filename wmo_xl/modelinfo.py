@@ -5,6 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from .bundle import Bundle
+from .horizon import EXTRAPOLATION_AFTER, RANGE_ASSUMPTION_NL
+
+
+#: ``source`` of a bundle written by the workbook's "Verversen van CBS" button.
+CBS_REFRESH = "cbs_refresh"
+
+
+def model_label(manifest: dict[str, Any]) -> str:
+    """What kind of model a bundle is, in Dutch: national, retrained, or refreshed from CBS."""
+    if manifest.get("kind") != "local":
+        return "landelijk model"
+    if manifest.get("source") == CBS_REFRESH:
+        last = (manifest.get("training_years", {}).get("totaal") or ["?"])[-1]
+        return f"eigen model (ververst van CBS, cijfers t/m {last})"
+    return "eigen model (hertraind)"
 
 
 def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]]:
@@ -12,7 +27,7 @@ def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]
     (:func:`wmo_xl.bundle.which_model`), e.g. that its own model was refused."""
     m = bundle.manifest
     years = m.get("training_years", {}).get("totaal", [])
-    kind = status or ("eigen model (hertraind)" if bundle.kind == "local" else "landelijk model")
+    kind = status or model_label(m)
     rows: list[list[Any]] = [
         ["Actief model", kind],
         ["Versie wmo_xl", m.get("wmo_xl_version", "")],
@@ -20,8 +35,9 @@ def model_info_rows(bundle: Bundle, status: str | None = None) -> list[list[Any]
         ["Trainingsjaren", f"{years[0]}-{years[-1]}" if years else ""],
         ["Categorieen", ", ".join(sorted(bundle.models))],
         ["Bron", m.get("data_provenance", {}).get("attribution", "")],
+        [f"Bandbreedte meer dan {EXTRAPOLATION_AFTER} jaar na de data", f"aanname: {RANGE_ASSUMPTION_NL}"],
     ]
-    if bundle.kind == "local":
+    if bundle.kind == "local" and m.get("source") != CBS_REFRESH:
         rows.append(["Gemeente(n)", ", ".join(m.get("gemeenten", []))])
         local = m.get("local_backtest") or {}
         if local:

@@ -16,6 +16,7 @@ from .bundle import write_bundle
 from .data import CATEGORIES, combine, load_dir
 from .cbs.link import link_dirs
 from .errors import WmoError
+from .horizon import RANGE_ASSUMPTION
 from .fitted import FittedForecast, observed_matrix
 from .model import WmoForecaster
 
@@ -211,6 +212,12 @@ reach WAPE 0.0695 on 2017 -> 2018, 0.89 x persistence; persistence with that ora
 reaches 0.0719. So the 10% gain needs information that is not in CBS data up to the
 origin: a municipality's own recent figures. The retrain macro supplies them.
 
+**Budget years and ranges.** The model answers every year up to its fitted paths
+(10 years after the last data year) and at least the budget years of today (T+1 .. T+4), so a
+begroting and meerjarenraming can always be made. Each year carries its distance from the data:
+1-3 years is a *prognose* whose 80% range is calibrated by the backtests above (they reach 3
+years); further out is an *extrapolatie*, and its range rests on an assumption: {RANGE_ASSUMPTION}.
+
 **Intended use.** Budget and policy planning at wijk and gemeente level, "bij ongewijzigd
 beleid". Not for decisions about individual clients.
 
@@ -235,8 +242,13 @@ def train(
     *,
     progress: Callable[[str], None] | None = None,
     run_backtests: bool = True,
+    manifest_extra: dict[str, Any] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
-    """Fit one estimator per category on all data, backtest, and write the bundle."""
+    """Fit one estimator per category on all data, backtest, and write the bundle.
+
+    ``manifest_extra`` overrides manifest keys: a CBS refresh from a workbook writes
+    ``kind: local`` and the workbook's name, so the bundle is signed and bound to it.
+    """
     say = progress or (lambda _msg: None)
     say("reading CBS data")
     dirs = [Path(d) for d in (data_dir if isinstance(data_dir, list) else [data_dir])]
@@ -287,7 +299,7 @@ def train(
         "backtests": [r.summary() for r in results],
         "coefficients": {c: {"ageing": m.coef_[0], "shrink": m.coef_[1], "gemeente_dev": m.coef_[2], "prev_change": m.coef_[3], "drift": m.drift_} for c, m in models.items()},
     }
-    manifest = _jsonable(manifest)
+    manifest = _jsonable({**manifest, **(manifest_extra or {})})
     say("writing bundle")
     forecasts = {c: with_published(m.forecast_, published[published["category"] == c]) for c, m in models.items()}
     known = {str(w) for fc in forecasts.values() for w in fc.codes}

@@ -35,7 +35,11 @@ def local_bundle_path(workbook: str | Path) -> Path:
 
 
 def _own(path: Path) -> ModelChoice:
-    return ModelChoice(path, f"eigen model ({path.name})")
+    try:
+        refreshed = get_bundle(path).manifest.get("source") == "cbs_refresh"
+    except WmoError:
+        refreshed = False
+    return ModelChoice(path, f"eigen model ({path.name}{', ververst van CBS' if refreshed else ''})")
 
 
 def set_workbook_model(workbook: str | Path, path: str | Path | None) -> None:

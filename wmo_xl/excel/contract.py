@@ -34,6 +34,10 @@ RESET_PYTHON = f"import {MACRO_MODULE} as m; m.reset_model()"
 EXPORT_MACRO = "WmoExporteren"
 EXPORT_PYTHON = f"import {MACRO_MODULE} as m; m.export_workbook()"
 EXPORT_CAPTION = "Exporteren zonder macro's (.xlsx)"
+#: Sub behind the "Verversen van CBS" button: current CBS figures as the workbook's own model.
+REFRESH_MACRO = "WmoVerversen"
+REFRESH_PYTHON = f"import {MACRO_MODULE} as m; m.refresh()"
+REFRESH_CAPTION = "Verversen van CBS"
 RETRAIN_CAPTION = "Hertrainen op eigen cijfers"
 RESET_CAPTION = "Terug naar landelijk model"
 

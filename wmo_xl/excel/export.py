@@ -25,7 +25,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from .. import horizon
 from ..errors import WmoError
+from ..modelinfo import model_label
 from ..safefiles import check_workbook_writable, refuse_link
 from ..menukaart import MenuRow, load_menu
 from . import export_layout as L
@@ -179,14 +181,16 @@ def _model(wb: Any, ws: Any, data: ExportData, st: dict[str, Any]) -> tuple[str,
     tables = prov.get("tables", {})
     table_ids = sorted({t for per in tables.values() if isinstance(per, dict) for t in per.values()})
     train = m.get("training_years", {})
-    kind = "eigen model (hertraind)" if data.kind == "local" else "landelijk model"
+    kind = model_label(m)
     rows: list[tuple[str, Any, str]] = [
         ("Model", f"{kind}: {data.model_name}", ""),
         ("Trainingsjaren", "; ".join(f"{c} {v[0]}-{v[-1]}" for c, v in train.items() if v), "jaren met CBS-cijfers waarop het model is geschat"),
         ("Laatste waarneming", data.last_observed, "laatste jaar met CBS-cijfers; latere jaren zijn prognoses"),
-        ("Prognose tot en met", data.last_observed + data.max_horizon, ""),
+        ("Prognose tot en met", horizon.reach(data.last_observed, data.max_horizon),
+         "na de berekende paden van het model loopt de groei van het laatste jaar door (extrapolatie)"),
         ("Extrapolatie na (jaren)", L.EXTRAPOLATION_HORIZON,
-         "kolommen meer dan dit aantal jaren na de laatste waarneming heten 'extrapolatie': ver buiten de gegevens, met voorzichtigheid gebruiken"),
+         "kolommen meer dan dit aantal jaren na de laatste waarneming heten 'extrapolatie': ver buiten de gegevens, met voorzichtigheid gebruiken; "
+         f"bandbreedte daar: aanname, {horizon.RANGE_ASSUMPTION_NL}"),
         ("Model gemaakt op", str(m.get("created", "")), ""),
         ("wmo_xl-versie model", str(m.get("wmo_xl_version", "")), ""),
         ("Geexporteerd op", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "met wmo-xl export-workbook"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from .. import horizon
 from ..costs import Scenario, cost, scenario_cost
 from ..eigen_bijdrage import PRESET_NOTE
 from ..errors import WmoError
@@ -41,13 +42,17 @@ def menu_ref(name: str, n_rows: int) -> str:
 
 
 def budget_years(data: ExportData, first_priced: int | None = None) -> list[int]:
-    """The first five forecast years of the export (or its last five years if it has none),
+    """The budget years of today (T+1 .. T+4) among the export's years; without them (an
+    export of other years) its first five forecast years, or its last five years. Only years
     from ``first_priced`` on: a year before the VNG series' base year has no price level for
     the menukaart's ``vng`` rows, so it is no budget year (wmo_xl.indexatie)."""
     years = [y for y in data.years if first_priced is None or y >= first_priced]
     if not years:
         raise WmoError(f"the export's years end in {data.years[-1]}, before {first_priced}, the first year the VNG "
                        "indexation series prices (wmo_xl/data/indexatie.csv): export later years")
+    wanted = [y for y in horizon.budget_years() if y in years]
+    if wanted:
+        return wanted
     future = [y for y in years if y > data.last_observed]
     return future[:5] if future else years[-5:]
 
@@ -146,9 +151,13 @@ def _head(ws: Any, data: ExportData, sh: _Sheet, st: dict[str, Any]) -> None:
         ahead, state = L.status_formula(f"{sh.col(j)}$5", f"{sh.col(j)}6")
         ws.write_formula(5, c, ahead, st["int"], y - data.last_observed)
         ws.write_formula(6, c, state, st["status"], L.status(y, data.last_observed))
+    # every year the export carries, and only those (its years may skip some: 2018, 2026-2030)
+    listed = ",".join(map(str, data.years))
+    rule = ({"validate": "list", "source": [str(y) for y in data.years]} if len(listed) <= 250  # Excel's limit for a typed list
+            else {"validate": "integer", "criteria": "between", "minimum": data.years[0], "maximum": data.years[-1]})
     ws.data_validation(4, FIRST_YEAR_COL, 4, FIRST_YEAR_COL + n - 1, {
-        "validate": "integer", "criteria": "between", "minimum": data.years[0], "maximum": data.years[-1],
-        "error_title": "Jaar buiten de prognosetabel", "error_message": f"Kies een jaar van {data.years[0]} t/m {data.years[-1]}."})
+        **rule,
+        "error_title": "Jaar buiten de prognosetabel", "error_message": f"Kies een jaar uit {', '.join(map(str, data.years))}"[:250]})
 
 
 def _scenario(ws: Any, sh: _Sheet, st: dict[str, Any]) -> Scenario:
@@ -161,7 +170,11 @@ def _scenario(ws: Any, sh: _Sheet, st: dict[str, Any]) -> Scenario:
         cell = f"$C${r + 1}"
         pct = isinstance(check, tuple) and key != "substitutie_kostenfactor"
         ws.write_string(r, 1, key)
-        L.put(ws, r, 2, default, st["input_pct"] if pct else st["input_num"] if check is None else st["input"])
+        if default == L.FIRST_BUDGET_YEAR:  # follows the first budget year until the controller types a year
+            default = sh.years[0]
+            ws.write_formula(r, 2, f"={sh.year_cells[0].replace('$', '')}", st["input_num"], default)
+        else:
+            L.put(ws, r, 2, default, st["input_pct"] if pct else st["input_num"] if check is None else st["input"])
         if check == "eigen_bijdrage":
             ws.data_validation(r, 2, r, 2, {"validate": "list", "source": ["abonnementstarief", "ivb"]})
         if check == "eigen_bijdrage":  # as Scenario._ivb_certain: ivb needs its year, never both HbH effects

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import horizon
 from ..bundle import get_bundle
 from ..codes import check_code, is_gemeente
 from ..costs import category_clients
@@ -79,9 +80,14 @@ def check_years(years: Iterable[int], model: str | Path | None = None) -> list[i
 
 
 def default_years(model: str | Path | None = None) -> list[int]:
-    """Three observed years and five forecast years (as far as the model reaches)."""
+    """The last CBS year, this year and the budget years (T+1 .. T+4); every year in
+    between too when the data are recent (at most 3 years old), so no column is skipped
+    that a controller would miss."""
     est = get_bundle(model).model("totaal")
-    return list(range(max(est.first_year, est.origin - 2), est.origin + min(5, est.max_horizon) + 1))
+    origin, now = int(est.origin), horizon.today().year
+    budget = horizon.budget_years()
+    start = origin + 1 if now - origin <= horizon.EXTRAPOLATION_AFTER else now
+    return sorted({origin, *range(start, budget[-1] + 1)})
 
 
 def check_gemeenten(codes: Sequence[str], model: str | Path | None = None) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .. import horizon
 from ..eigen_bijdrage import NOTES as EB_NOTES
 
 FORECAST = "Forecast"
@@ -17,20 +18,23 @@ TABLE = "Prognose"
 SHARES = "Aandelen"
 
 #: Years beyond the last observed year after which a column is flagged as extrapolation.
-EXTRAPOLATION_HORIZON = 3
+EXTRAPOLATION_HORIZON = horizon.EXTRAPOLATION_AFTER
 
 #: Scenario parameters as on the template's Budget sheet: (name, default, note, blank value, check).
 #: ``blank`` is what an empty cell means (as wmo_xl.costs.Scenario's defaults); ``check`` is
 #: the range of wmo_xl.costs.Scenario (None: a year; "text": the name).
+#: A scenario start year that follows the first budget year cell (a formula on the sheet).
+FIRST_BUDGET_YEAR = "eerste begrotingsjaar"
+
 SCENARIO: list[tuple[str, Any, str, Any, Any]] = [
     ("naam", "Scenario A", "naam van het scenario", "", "text"),
     ("indexatie", 0.04, "prijsindexatie per jaar voor alle diensten (leeg = als menukaart)", "", (-0.5, 0.5)),
     ("verzilveringsgraad", None, "verzilveringsgraad voor alle diensten (leeg = als menukaart)", "", (0, 1)),
     ("hbh_extra_clienten", 0.05, "extra HbH-clienten, bv. 0,05 = +5% (leeg = 0)", 0, (-1, 5)),
-    ("hbh_vanaf_jaar", 2025, "vanaf welk jaar de extra HbH-vraag geldt (leeg = alle jaren)", "", None),
+    ("hbh_vanaf_jaar", FIRST_BUDGET_YEAR, "vanaf welk jaar de extra HbH-vraag geldt (standaard het eerste begrotingsjaar; leeg = alle jaren)", "", None),
     ("substitutie_aandeel", 0.2, "deel van begeleiding via eigen trajecten (leeg = 0)", 0, (0, 1)),
     ("substitutie_kostenfactor", 0.5, "kosten eigen traject t.o.v. ingekochte zorg (leeg = 0,5)", 0.5, (0, 5)),
-    ("substitutie_vanaf_jaar", 2026, "vanaf welk jaar de substitutie geldt (leeg = alle jaren)", "", None),
+    ("substitutie_vanaf_jaar", FIRST_BUDGET_YEAR, "vanaf welk jaar de substitutie geldt (standaard het eerste begrotingsjaar; leeg = alle jaren)", "", None),
     ("eigen_bijdrage", "abonnementstarief", EB_NOTES["eigen_bijdrage"], "abonnementstarief",
      "eigen_bijdrage"),
     ("eigen_bijdrage_vanaf", None, EB_NOTES["eigen_bijdrage_vanaf"] + " (verplicht bij ivb)", "", None),
@@ -101,8 +105,7 @@ def absolute(r: int, c: int) -> str:
 
 def status(year: int, last_observed: int) -> str:
     """How a year relates to the data: observed, forecast, or extrapolation past the horizon."""
-    d = year - last_observed
-    return "waarneming" if d <= 0 else "prognose" if d <= EXTRAPOLATION_HORIZON else "extrapolatie"
+    return horizon.status(year, last_observed)
 
 
 def status_formula(year_cell: str, ahead_cell: str) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""Workbook macros (xlwings RunPython): Retrain, Reset and Export, the thin Excel layer over the core.
+"""Workbook macros (xlwings RunPython): Retrain, Reset, Refresh and Export, the thin Excel layer over the core.
 
 Each button has its own VBA sub (see :mod:`wmo_xl.excel.vba`) that runs
 ``import wmo_xl.excel.macros as m; m.retrain()`` or ``...; m.reset_model()``: nothing depends
@@ -62,6 +62,29 @@ def reset_model(book: SheetAccess | None = None) -> Path | None:
     access.status("wmo_xl: landelijk model actief" + (f" (eigen model bewaard als {kept.name})" if kept else ""))
     _recalculate(access, "landelijk model")
     return kept
+
+
+def refresh(book: SheetAccess | None = None) -> Path | None:
+    """*Verversen van CBS*: fetch current CBS figures, train, and make the result this
+    workbook's own model (signed, like a retrain); progress in the status bar.
+
+    Without internet (or any other failure) one status line says why and nothing changes:
+    the workbook keeps the model it had (:mod:`wmo_xl.cbs.refresh`).
+    """
+    from ..cbs.refresh import refresh_workbook_model
+
+    access = book or XlwingsBook(_caller_book())
+    try:
+        result = refresh_workbook_model(access.path, progress=lambda m: access.status(f"wmo_xl: verversen van CBS - {m[:120]}"))
+    except WmoError as exc:
+        access.status(f"wmo_xl: niet ververst, het model is ongewijzigd - {exc}")
+        return None
+    set_workbook_model(access.path, result.bundle_path)
+    clear_cache(result.bundle_path)
+    _recalculate(access, f"eigen model {result.bundle_path.name} (ververst van CBS)")
+    access.status(f"wmo_xl: klaar - ververst van CBS, cijfers t/m {result.last_year}; eigen model {result.bundle_path.name} "
+                  "(Terug naar landelijk model maakt dit ongedaan)")
+    return result.bundle_path
 
 
 def export_workbook(book: SheetAccess | None = None) -> Path | None:

@@ -26,6 +26,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from .. import horizon
 from ..bundle import get_bundle
 from ..eigen_bijdrage import NOTES as EB_NOTES
 from ..eigen_bijdrage import PRESET_NOTE
@@ -44,15 +45,18 @@ BUDGET_YEAR_CELLS = 5
 EMPTY = "\u00a0"  # cached value of a shown cell whose block value is empty (see _shown_block)
 XLWINGS_VERSION = C.XLWINGS_VERSION
 
+#: A scenario start year that follows the first budget year (a formula on the sheet).
+FIRST_BUDGET_YEAR = "eerste begrotingsjaar"
+
 SCENARIO_FIELDS = [
     ("naam", "Scenario A", "naam van het scenario (bv. duurder + eigen trajecten)"),
     ("indexatie", 0.04, "prijsindexatie per jaar voor alle diensten (leeg = als menukaart)"),
     ("verzilveringsgraad", None, "verzilveringsgraad voor alle diensten (leeg = als menukaart)"),
     ("hbh_extra_clienten", 0.05, "extra HbH-clienten, bv. 0,05 = +5% (abonnementstarief)"),
-    ("hbh_vanaf_jaar", 2025, "vanaf welk jaar de extra HbH-vraag geldt"),
+    ("hbh_vanaf_jaar", FIRST_BUDGET_YEAR, "vanaf welk jaar de extra HbH-vraag geldt (standaard: het eerste begrotingsjaar)"),
     ("substitutie_aandeel", 0.2, "deel van begeleiding via eigen trajecten"),
     ("substitutie_kostenfactor", 0.5, "kosten eigen traject t.o.v. ingekochte zorg (Oirschot: ca. 0,5)"),
-    ("substitutie_vanaf_jaar", 2026, "vanaf welk jaar de substitutie geldt"),
+    ("substitutie_vanaf_jaar", FIRST_BUDGET_YEAR, "vanaf welk jaar de substitutie geldt (standaard: het eerste begrotingsjaar)"),
     ("eigen_bijdrage", "abonnementstarief", EB_NOTES["eigen_bijdrage"]),
     ("eigen_bijdrage_vanaf", None, EB_NOTES["eigen_bijdrage_vanaf"] + " (verplicht bij ivb)"),
     ("hbh_effect_ivb", None, EB_NOTES["hbh_effect_ivb"] + "; niet samen met hbh_extra_clienten"),
@@ -72,22 +76,21 @@ def vba_project_bytes() -> bytes:
         return z.read("xl/vbaProject.bin")
 
 
-def budget_years(today: date, first_forecast: int, last: int) -> tuple[list[int], str]:
-    """Default budget years: the years after today that the model covers, and a note.
+def budget_years(today: date, last_observed: int) -> tuple[list[int], str]:
+    """Default budget years: T+1 (begroting) and T+2 .. T+4 (meerjarenraming), and a note.
 
-    A budget is for coming years. When the model's reach ends before that (its data are
-    old), the template says so instead of quietly showing years nobody budgets for.
+    The model answers these years whatever the age of its data (:mod:`wmo_xl.horizon`);
+    the note says when some of them lie so far beyond the data that they are extrapolation.
     """
-    wanted = list(range(today.year + 1, today.year + 1 + BUDGET_YEAR_CELLS))
-    covered = [y for y in wanted if y <= last]
-    if covered:
-        note = (f"Standaard: de jaren na vandaag ({today.year}) die het model dekt (t/m {last}). "
-                + (f"{', '.join(map(str, [y for y in wanted if y > last]))} vallen buiten het model: "
-                   "hertrain op recente eigen cijfers (blad Data) of ververs het model." if len(covered) < len(wanted) else ""))
-        return covered, note
-    fallback = list(range(max(first_forecast, last - BUDGET_YEAR_CELLS + 1), last + 1))
-    return fallback, (f"Let op: het model rekent maar tot {last}, voor {today.year}; dit zijn de laatste jaren die het dekt. "
-                      "Hertrain op recente eigen cijfers (blad Data) of ververs het model.")
+    years = horizon.budget_years(today)
+    note = (f"Standaard: begrotingsjaar {years[0]} en meerjarenraming {years[1]}-{years[-1]} "
+            f"(gemaakt op {today.isoformat()}).")
+    far = horizon.far_years(years, last_observed)
+    if far:
+        note += (f" Laatste CBS-cijfers: {last_observed}; {', '.join(map(str, far))} "
+                 f"{'ligt' if len(far) == 1 else 'liggen'} meer dan {horizon.EXTRAPOLATION_AFTER} jaar verder: extrapolatie. "
+                 "Ververs met CBS-cijfers of hertrain op eigen cijfers (blad Data).")
+    return years, note
 
 
 class _Styles:
@@ -197,7 +200,8 @@ def build_workbook(out: str | Path = "workbook/wmo_xl.xlsm", model: str | Path |
 def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> None:
     bundle = get_bundle(model)
     est = bundle.model("totaal")
-    first, origin, last = int(est.first_year), int(est.origin), int(est.origin + est.max_horizon)
+    first, origin = int(est.first_year), int(est.origin)
+    last = horizon.reach(origin, int(est.max_horizon), today)
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties({"title": "wmo_xl: Wmo-prognose en begroting", "comments": "Bron: CBS (CC BY 4.0). Gemaakt met wmo-xl build-workbook."})
     wb.set_custom_property("wmo_xl_built_for", today.isoformat())
@@ -228,7 +232,7 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         _forecast(wb, sheets[C.FORECAST], reken, gemeente, names, list(range(first, origin + 1)) + years_fc, origin, categories, st)
         menu_rows = _menukaart(wb, sheets[C.MENUKAART], st)
         index_values = _indexatie(wb, sheets[C.INDEXATIE])
-        years, note = budget_years(today, origin + 1, last)
+        years, note = budget_years(today, origin)
         _budget(wb, sheets[C.BUDGET], reken, gemeente, years, note, menu_rows, st, index_values)
         _start(sheets[C.START], bundle, origin, last, st)
         _data(sheets[C.DATA], gemeente, est, st)
@@ -401,7 +405,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     cats = list(load_category_shares())
     menu_values = [COLUMNS + OPTIONAL_COLUMNS] + [[getattr(r, c) for c in COLUMNS + OPTIONAL_COLUMNS] for r in rows]
     menu_values += [[None] * len(menu_values[0])] * (MENU_ROWS - len(menu_values))
-    scen_values = [[k, v] for k, v, _ in SCENARIO_FIELDS]
+    scen_values = [[k, years[0] if v == FIRST_BUDGET_YEAR else v] for k, v, _ in SCENARIO_FIELDS]
     n = len(years)
     ws.set_column("A:A", 2)
     ws.set_column("B:B", 30)
@@ -432,6 +436,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
             ws.data_validation(p0 + i, 2, p0 + i, 2, {"validate": "list", "source": ["abonnementstarief", "ivb"]})
         if value is None:
             ws.write_blank(p0 + i, 2, None, f)
+        elif value == FIRST_BUDGET_YEAR:  # follows the first year cell until the controller types a year
+            ws.write_formula(p0 + i, 2, f"={first_year_cell}", st.input_num, years[0])
         elif isinstance(value, str):
             ws.write_string(p0 + i, 2, value, st.input)
         else:
@@ -501,6 +507,10 @@ def _model(ws: Any, reken: Any, bundle: Any, st: Any) -> None:
     r0 = int(C.MODEL_INFO_BLOCK[1:]) - 1
     nrows, _ = _shown_block(ws, C.MODEL_INFO_BLOCK, reken, C.REKEN_MODEL, f"=WMO_MODEL_INFO({C.MODEL_STAMP_NAME})", info,
                             lambda i, j, v: st.label if j == 0 else st.left, spare_rows=6)
+    ws.insert_button("E4", {"macro": C.REFRESH_MACRO, "caption": C.REFRESH_CAPTION, "width": 220, "height": 32})
+    ws.write_string("E7", "Verversen: haalt de Wmo- en KWB-cijfers per wijk vanaf 2019 bij CBS (internet nodig, enkele minuten),", st.note_nowrap)
+    ws.write_string("E8", "traint daarop een model en gebruikt dat als eigen model van deze werkmap. Zonder internet verandert er niets.", st.note_nowrap)
+    ws.write_string("E9", f"'{C.RESET_CAPTION}' (blad {C.DATA}) zet het eigen model opzij (het wordt niet gewist).", st.note_nowrap)
     top = r0 + nrows + 8  # room for a local model's extra rows
     ws.write_string(top - 1, 1, "Backtests van het landelijke model (alleen data t/m het oorsprongsjaar)", st.h2)
     rows = backtest_rows(bundle)

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
+from .. import horizon
 from ..bundle import NATIONAL, ModelChoice, get_bundle, which_model
 from ..errors import WmoError
 from ..inputs import check_grid, check_years_count, one_cell, parse_cost_year, parse_count, vector
@@ -46,9 +47,8 @@ NA = "#N/A"
 PREFIX = "#WMO! "
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Years past the last CBS observation after which a figure is called an extrapolation:
-#: the backtests cover horizons up to about 3 years; further out the model extends a trend.
-EXTRAPOLATION_AFTER = 3
+#: Years past the last CBS observation after which a figure is called an extrapolation.
+EXTRAPOLATION_AFTER = horizon.EXTRAPOLATION_AFTER
 
 
 class _Missing(Exception):
@@ -152,15 +152,12 @@ def _model() -> Path | None:
 def _reach(model: Path | None, category: str = "totaal") -> tuple[int, int, int]:
     """(first data year, last observed year, last year the model forecasts)."""
     est = get_bundle(model).model(category)
-    return int(est.first_year), int(est.origin), int(est.origin + est.max_horizon)
+    return int(est.first_year), int(est.origin), int(est.reach)
 
 
 def year_status(year: int, last_observed: int) -> str:
     """What a figure for ``year`` is: an observation, a forecast or an extrapolation."""
-    beyond = year - last_observed
-    if beyond <= 0:
-        return "waarneming"
-    return "prognose" if beyond <= EXTRAPOLATION_AFTER else "extrapolatie"
+    return horizon.status(year, last_observed)
 
 
 # -------------------------------------------------------------------------- errors

@@ -117,6 +117,10 @@ def macro_source() -> str:
         f"Sub {contract.EXPORT_MACRO}()\n"
         f'    RunPython "{contract.EXPORT_PYTHON}"\n'
         "End Sub\n"
+        "\n"
+        f"Sub {contract.REFRESH_MACRO}()\n"
+        f'    RunPython "{contract.REFRESH_PYTHON}"\n'
+        "End Sub\n"
     )
 
 
