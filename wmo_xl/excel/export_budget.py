@@ -122,7 +122,7 @@ def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, A
     sh = _Sheet(years=years, n_menu=len(rows))
     ws.set_column(0, 0, 2)
     ws.set_column(1, 1, 34)
-    ws.set_column(2, 2, 13)
+    ws.set_column(2, 2, 17)  # "abonnementstarief" fits
     ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + len(years), 15)
     ws.write_string(1, 1, "Begroting Wmo: basis en scenario per dienst en jaar", st["title"])
     _head(ws, data, sh, st)

@@ -409,7 +409,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     n = len(years)
     ws.set_column("A:A", 2)
     ws.set_column("B:B", 30)
-    ws.set_column("C:C", 13)
+    ws.set_column("C:C", 17)  # "abonnementstarief" fits
     ws.set_column(3, 3 + 3 * (BUDGET_YEAR_CELLS + 1), 14, st.euro)
     ws.write_string("B2", "Begroting Wmo: basis en scenario per dienst en jaar", st.title)
     ws.write_string("B4", "Gemeente", st.label)
