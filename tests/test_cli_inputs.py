@@ -68,7 +68,7 @@ def test_budget_with_dutch_excel_files_runs(bundle_dir: Path, tmp_path: Path, ca
     shares.write_bytes("\r\n".join(lines).encode("cp1252"))
     scen = tmp_path / "scenario.csv"
     scen.write_bytes("parameter;waarde\r\nindexatie;4%\r\nnaam;duurder\r\n".encode("cp1252"))
-    code, out, err = run(["budget", "--gemeente", "GM0101", "--years", "2020-2021", "--model", str(bundle_dir),
+    code, out, err = run(["budget", "--gemeente", "GM0101", "--years", "2023-2024", "--model", str(bundle_dir),
                           "--shares", str(shares), "--scenario", str(scen), "--format", "csv"], capsys)
     assert code == 0, err
     assert "scenario" in out and "totaal" in out

@@ -123,21 +123,21 @@ def totaal_rows(path: Path) -> dict[str, list[str]]:
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> Path:
-    """Export of GM0202 from the synthetic bundle (years 2016-2022), through the CLI."""
+    """Export of GM0202 from the synthetic bundle (years 2016-2026: budget years 2022-2026, the first the VNG series prices), through the CLI."""
     from wmo_xl.excel.export import export_workbook
 
     out = tmp_path_factory.mktemp("exp") / "proefstad.xlsx"
-    return export_workbook(["GM0202", "GM0101"], out, model=bundle_dir, years=list(range(2016, 2023)))
+    return export_workbook(["GM0202", "GM0101"], out, model=bundle_dir, years=list(range(2016, 2027)))
 
 
 @pytest.fixture(scope="module")
 def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The interface example: wmo-xl export-workbook --gemeente GM0518 --years 2017-2023 --out FILE."""
+    """The interface example: wmo-xl export-workbook --gemeente GM0518 --years 2017-2030 --out FILE."""
     if not HAS_NATIONAL:
         pytest.skip("national model bundle not present")
     out = tmp_path_factory.mktemp("nat") / "gm0518.xlsx"
     old = sys.argv
-    sys.argv = ["wmo-xl", "export-workbook", "--gemeente", "GM0518", "--years", "2017-2023", "--out", str(out)]
+    sys.argv = ["wmo-xl", "export-workbook", "--gemeente", "GM0518", "--years", "2017-2030", "--out", str(out)]
     try:
         main()
     except SystemExit as exc:
@@ -154,7 +154,7 @@ def test_macro_free_xlsx_with_names_and_sheets(synthetic: Path) -> None:
         types = z.read("[Content_Types].xml").decode()
     assert not any("vbaProject" in n for n in names) and "macroEnabled" not in types
     wb = openpyxl.load_workbook(synthetic)
-    assert wb.sheetnames == ["Forecast", "Budget", "Realisatie", "Wijken", "Menukaart", "Model", "Prognose", "Aandelen"]
+    assert wb.sheetnames == ["Forecast", "Budget", "Realisatie", "Wijken", "Menukaart", "Indexatie", "Model", "Prognose", "Aandelen"]
     assert all(ws.sheet_state == "visible" for ws in wb.worksheets)
     defined = wb.defined_names
     for name in ("WMO_FORECAST", "WMO_RANGE", "WMO_COST", "WMO_FORECAST_CAT", "WMO_RANGE_CAT", "WMO_CLIENTS"):
@@ -243,7 +243,7 @@ def test_protection_inputs_unlocked_data_locked(synthetic: Path) -> None:
 def test_overwrite_refused_without_force_and_backup_kept(tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "mijn.xlsx"
     out.write_bytes(b"my own work")
-    argv = ["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--years", "2017-2020", "--out", str(out)]
+    argv = ["export-workbook", "--model", str(bundle_dir), "--gemeente", "GM0101", "--years", "2017-2023", "--out", str(out)]
     code, _, err = run(argv, capsys)
     assert code == 2 and "exists" in err and "--force" in err and out.read_bytes() == b"my own work"
     code, stdout, _ = run(argv + ["--force"], capsys)
@@ -319,7 +319,7 @@ def user_cells(national: Path) -> dict[str, Any]:
     cells.update(errors)
     budget_ws = openpyxl.load_workbook(national, data_only=True)["Budget"]
     r_years, _ = header_column(budget_ws, "Begrotingsjaren (geel = invullen)")
-    years = [budget_ws.cell(r_years, c).value for c in range(4, 9)]
+    years = [budget_ws.cell(r_years, c).value for c in range(4, 9) if budget_ws.cell(r_years, c).value is not None]
     names_cells = {}
     for i, row in enumerate(load_menu().rows):
         for j, y in enumerate(years):
@@ -446,7 +446,7 @@ def test_cells_names_and_budget_agree(user_cells: dict[str, Any]) -> None:
                         assert cell(u, u["names_cells"][(dienst, y)]) == pytest.approx(want, rel=1e-9)
             r += 1
         assert seen == len(menu)
-        assert [cell(u, cached.cell(r, 4 + j).coordinate, "Budget") for j in range(5)] == pytest.approx(
+        assert [cell(u, cached.cell(r, 4 + j).coordinate, "Budget") for j in range(len(years))] == pytest.approx(
             [ref.xs(y, level="jaar")[measure].sum() for y in years], rel=1e-9)
 
 

@@ -310,21 +310,31 @@ def budget(
     fmt: str = typer.Option("table", "--format", help="table or csv."),
     detail: bool = typer.Option(False, "--detail", help="One row per service and year instead of the summary."),
     per_wijk: bool = typer.Option(False, "--per-wijk", help="Base euros per wijk and year (wijk,naam,jaar,clienten,euro); they add up to the total."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="Scenario preset instead of --scenario: ivb-laag, ivb-centraal "
+                                         "or ivb-hoog (income-dependent eigen bijdrage from 2027; docs/costs.md)."),
+    indexatie: Optional[Path] = typer.Option(None, "--indexatie", help="CSV jaar,ova,pcc,gewogen,status,bron for the menukaart's "
+                                             "'vng' rows (default: the shipped VNG series)."),
 ) -> None:
     """Euros per service and year from the forecast and a menukaart, with subtotals and total."""
     from .costs import budget as run_budget
     from .costs import load_scenario, shares_for
+    from .eigen_bijdrage import ivb_preset
     from .horizon import budget_years
+    from .indexatie import load_series
     from .menukaart import load_category_shares, load_menu
 
-    sc = load_scenario(scenario) if scenario else None
+    if preset and scenario:
+        _fail("give --scenario or --preset, not both (a preset is a whole scenario)")
+    sc = load_scenario(scenario) if scenario else ivb_preset(preset) if preset else None
     year_list = _years(years) if years is not None else budget_years()
     own = load_category_shares(shares) if shares else None
     share_map = shares_for(gemeente, own, model, f"shares file {shares.name}") if shares else None
+    series = load_series(indexatie)
+    card = load_menu(menu)
     if per_wijk:
-        _budget_per_wijk(gemeente, year_list, menu, sc, share_map, model, fmt, detail)
+        _budget_per_wijk(gemeente, year_list, card, sc, share_map, model, fmt, detail, series)
         return
-    df = run_budget(gemeente, year_list, load_menu(menu), sc, share_map, model)
+    df = run_budget(gemeente, year_list, card, sc, share_map, model, index=series)
     from .budget_summary import budget_summary, for_people
     from .gemeenten import labelled
 
@@ -336,20 +346,38 @@ def budget(
                  f"model: {_model_name(model)}" + (f"; scenario: {sc.naam}" if sc is not None else ""))
         _emit(for_people(out) if fmt == "table" else out, fmt, title=title)
     _note_sources(gemeente, share_map, model, own)
+    _note_prices(card, series, sc, year_list)
     _note_old_codes([gemeente])
     _note_estimates([gemeente], "totaal", model)
     _note_far_years(year_list, model)
 
 
-def _budget_per_wijk(gemeente: str, years: list[int], menu: Optional[Path], sc, shares, model: Optional[Path],  # type: ignore[no-untyped-def]
-                     fmt: str, detail: bool) -> None:
+def _note_prices(card, series, sc, years: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """On stderr: the VNG figures the 'vng' rows used, and the eigen-bijdrage effect of the scenario."""
+    from .indexatie import describe_years
+
+    vng = [r for r in card.rows if r.indexatie == "vng"]
+    if vng:
+        since = min(r.prijsjaar for r in vng)
+        levels = ", ".join(f"x {series.level(p, max(years)):.4f} from prijsjaar {p}" for p in sorted({r.prijsjaar for r in vng})
+                           if series.base_year <= p <= series.last and max(years) <= series.last)
+        typer.echo(f"indexatie vng ({len(vng)} of {len(card.rows)} services; {series.source}): "
+                   + (describe_years(series, range(since + 1, max(years) + 1)) or "no year after the price year")
+                   + (f"; price level {max(years)}: {levels}" if levels else ""), err=True)
+    if sc is not None and sc.eigen_bijdrage == "ivb":
+        on = [y for y in years if sc.ivb_applies(y)]
+        typer.echo(f"scenario: eigen bijdrage ivb from {sc.eigen_bijdrage_vanaf}, HbH clients {sc.hbh_effect_ivb:+.1%} in "
+                   + (", ".join(map(str, on)) or "none of the budget years"), err=True)
+
+
+def _budget_per_wijk(gemeente: str, years: list[int], card, sc, shares, model: Optional[Path],  # type: ignore[no-untyped-def]
+                     fmt: str, detail: bool, series) -> None:
     """``budget --per-wijk``: the base budget spread over the wijken (wmo_xl.wijkbudget)."""
-    from .menukaart import load_menu
     from .wijkbudget import COLUMNS, per_wijk
 
     if sc is not None or detail:
-        _fail("--per-wijk shows the base budget per wijk: leave out " + ("--scenario" if sc is not None else "--detail"))
-    table = per_wijk(gemeente, years, load_menu(menu), shares, model)
+        _fail("--per-wijk shows the base budget per wijk: leave out " + ("--scenario/--preset" if sc is not None else "--detail"))
+    table = per_wijk(gemeente, years, card, shares, model, index=series)
     out = table.assign(euro=table["euro_afgerond"])[COLUMNS]
     _emit(out, fmt)
     typer.echo("euro: whole euros; the wijken of a year add up exactly to the gemeente's base total (docs/costs.md)", err=True)
@@ -371,11 +399,14 @@ def realisatie(
     shares: Optional[Path] = typer.Option(None, "--shares", help="CSV categorie,aandeel_van_totaal (default: national)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model bundle directory."),
     fmt: str = typer.Option("table", "--format", help="table or csv."),
+    indexatie: Optional[Path] = typer.Option(None, "--indexatie", help="CSV jaar,ova,pcc,gewogen,status,bron for the menukaart's "
+                                             "'vng' rows (default: the shipped VNG series), as for budget."),
 ) -> None:
     """Realisation to date against the budget, the year-end projection and a signal per dienst."""
     from .costs import load_scenario
     from .inputs import parse_cost_year
     from .menukaart import load_category_shares, load_menu
+    from .indexatie import load_series
     from .realisatie import drempels, load_realisatie, realisatie as run, to_frame
 
     if fmt not in ("csv", "table"):
@@ -385,7 +416,7 @@ def realisatie(
     prof = load_realisatie(profiel, None, "profiel") if profiel else None
     rows = run(gemeente, year, real, menu=load_menu(menu), scenario=load_scenario(scenario) if scenario else None,
                profiel=prof, drempel=drempels(drempel_euro, drempel_pct),
-               shares=load_category_shares(shares) if shares else None, model=model)
+               shares=load_category_shares(shares) if shares else None, model=model, index=load_series(indexatie))
     df = to_frame(rows)
     if fmt == "csv":
         sys.stdout.write(df.to_csv(index=False, float_format="%.2f", lineterminator="\n"))

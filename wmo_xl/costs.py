@@ -1,7 +1,10 @@
 """From clients to euros: cost per service and year, budgets and what-if scenarios.
 
 cost = clients x aandeel x verzilveringsgraad x eenheden_per_client_per_jaar x prijs
-       x (1 + indexatie) ^ (year - prijsjaar)
+       x price level of year relative to prijsjaar
+
+The price level is (1 + indexatie) ^ (year - prijsjaar) for a flat rate, and the cumulative
+VNG series (:mod:`wmo_xl.indexatie`) for a row whose ``indexatie`` is ``vng``.
 
 ``clients`` are the clients of the service's category (hbh, begeleiding, ...). A category
 that is part of a category the model forecasts (:data:`MODEL_CATEGORY`: hbh; ondersteuning
@@ -14,35 +17,37 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .bundle import get_bundle
 from .codes import check_code, is_gemeente
 from .errors import WmoError
 from .forecast import forecast_table
+from .indexatie import IndexSeries
 from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_cost_year, parse_count, parse_number, shorten
 from .menukaart import Menu, MenuRow, load_category_shares, load_menu
 
 #: Scenario fields read as a share: '5%' = 0.05.
-_PERCENT_FIELDS = {"indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel"}
+_PERCENT_FIELDS = {"indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel", "hbh_effect_ivb"}
 
 
-def cost(row: MenuRow, clients: float, year: int | None = None) -> float:
+def cost(row: MenuRow, clients: float, year: int | None = None, index: IndexSeries | None = None) -> float:
     """Euros per year for ``clients`` clients of the row's category.
 
     The year must lie in 2000-2100: indexation over centuries gives numbers, not budgets.
+    ``index`` is the VNG series a ``vng`` row follows (default: the shipped one).
     """
     parse_count(clients, "clients")
     if year is not None:
         parse_cost_year(year)
-    return clients * row.euro_per_client(year)
+    return clients * row.euro_per_client(year, index)
 
 
-def cost_views(row: MenuRow, clients: float, year: int | None = None) -> dict[str, float]:
+def cost_views(row: MenuRow, clients: float, year: int | None = None, index: IndexSeries | None = None) -> dict[str, float]:
     """The same euros seen from beschikkingen and from betalingen.
 
     Beschikkingen: clients with a decision for this service x price per client x
@@ -50,8 +55,7 @@ def cost_views(row: MenuRow, clients: float, year: int | None = None) -> dict[st
     verzilveringsgraad) x the weighted price per realised client. Both give the same total;
     a controller reconciles either with their own administration.
     """
-    factor = (1.0 + row.indexatie) ** ((year if year is not None else row.prijsjaar) - row.prijsjaar)
-    price = row.prijs * factor
+    price = row.prijs * row.price_factor(year, index)
     beschikt = clients * row.aandeel
     realised = beschikt * row.verzilveringsgraad
     per_realised = row.eenheden_per_client_per_jaar * price
@@ -78,9 +82,13 @@ class Scenario(BaseModel):
     substitutie_aandeel: float = Field(default=0.0, ge=0, le=1, description="share of begeleiding moved to eigen trajecten")
     substitutie_kostenfactor: float = Field(default=0.5, ge=0, le=5, description="cost of an eigen traject vs contracted care")
     substitutie_vanaf_jaar: int | None = None
+    eigen_bijdrage: Literal["abonnementstarief", "ivb"] = Field(
+        default="abonnementstarief", description="abonnementstarief (today) or ivb: income-dependent contribution")
+    eigen_bijdrage_vanaf: int | None = Field(default=None, description="year the ivb starts (required with ivb)")
+    hbh_effect_ivb: float = Field(default=0.0, ge=-1, le=1, description="change in HbH clients from that year, e.g. -0.08")
 
     @field_validator("indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel",
-                     "substitutie_kostenfactor", mode="before")
+                     "substitutie_kostenfactor", "hbh_effect_ivb", mode="before")
     @classmethod
     def _number(cls, v: object, info: Any) -> float | None:
         """TRUE/FALSE, ambiguous text ('1.000') and dates are refused; '5%' is 0.05."""
@@ -88,10 +96,29 @@ class Scenario(BaseModel):
             return None
         return parse_number(v, "", percent=info.field_name in _PERCENT_FIELDS)
 
-    @field_validator("hbh_vanaf_jaar", "substitutie_vanaf_jaar", mode="before")
+    @field_validator("hbh_vanaf_jaar", "substitutie_vanaf_jaar", "eigen_bijdrage_vanaf", mode="before")
     @classmethod
     def _year(cls, v: object) -> int | None:
         return None if v is None else parse_cost_year(v, "")
+
+    @field_validator("eigen_bijdrage", mode="before")
+    @classmethod
+    def _eigen_bijdrage(cls, v: object) -> object:
+        """'IVB', ' Abonnementstarief ' are read; anything else is refused by the Literal."""
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _ivb_certain(self) -> "Scenario":
+        """The ivb needs its start year, and is never silently added to hbh_extra_clienten
+        (the 2019 abonnementstarief jump it reverses): both at once are refused."""
+        if self.eigen_bijdrage == "ivb" and self.eigen_bijdrage_vanaf is None:
+            raise ValueError("eigen_bijdrage ivb needs eigen_bijdrage_vanaf, the year it starts (e.g. 2027): "
+                             "the start is the controller's choice (docs/costs.md)")
+        if self.eigen_bijdrage == "ivb" and self.hbh_effect_ivb and self.hbh_extra_clienten:
+            raise ValueError(f"hbh_extra_clienten {self.hbh_extra_clienten:g} and hbh_effect_ivb {self.hbh_effect_ivb:g} "
+                             "both change HbH clients: the ivb effect reverses the abonnementstarief jump that "
+                             "hbh_extra_clienten may already hold; set one of them to 0 (docs/costs.md)")
+        return self
 
     @field_validator("naam", mode="before")
     @classmethod
@@ -110,10 +137,20 @@ class Scenario(BaseModel):
         return row.model_copy(update=update) if update else row
 
     def client_factor(self, categorie: str, year: int) -> float:
-        """Demand shift for HbH from its start year on."""
-        if categorie == "hbh" and self.hbh_extra_clienten and (self.hbh_vanaf_jaar is None or year >= self.hbh_vanaf_jaar):
-            return 1.0 + self.hbh_extra_clienten
-        return 1.0
+        """Demand shift for HbH from its start year on; the ivb effect from eigen_bijdrage_vanaf on."""
+        if categorie != "hbh":
+            return 1.0
+        factor = 1.0
+        if self.hbh_extra_clienten and (self.hbh_vanaf_jaar is None or year >= self.hbh_vanaf_jaar):
+            factor *= 1.0 + self.hbh_extra_clienten
+        if self.ivb_applies(year):
+            factor *= 1.0 + self.hbh_effect_ivb
+        return factor
+
+    def ivb_applies(self, year: int) -> bool:
+        """Whether the income-dependent contribution changes HbH clients in ``year``."""
+        return (self.eigen_bijdrage == "ivb" and bool(self.hbh_effect_ivb) and self.eigen_bijdrage_vanaf is not None
+                and year >= self.eigen_bijdrage_vanaf)
 
     def cost_factor(self, categorie: str, year: int) -> float:
         """Substitution: a share of begeleiding at ``substitutie_kostenfactor`` of the cost."""
@@ -124,10 +161,11 @@ class Scenario(BaseModel):
         return 1.0
 
 
-def scenario_cost(row: MenuRow, clients: float, year: int, scenario: Scenario) -> float:
+def scenario_cost(row: MenuRow, clients: float, year: int, scenario: Scenario, index: IndexSeries | None = None) -> float:
     """Cost of a row in a scenario: changed prices/billing, demand and substitution."""
     adjusted = scenario.apply_row(row)
-    return cost(adjusted, clients * scenario.client_factor(row.categorie, year), year) * scenario.cost_factor(row.categorie, year)
+    return (cost(adjusted, clients * scenario.client_factor(row.categorie, year), year, index)
+            * scenario.cost_factor(row.categorie, year))
 
 
 def scenario_from_rows(values: Any, source: str = "scenario") -> Scenario:
@@ -167,11 +205,15 @@ def _validated_scenario(fields: dict[str, Any], source: str) -> Scenario:
         return Scenario(**fields)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(map(str, err["loc"])) or "?"
+        loc = ".".join(map(str, err["loc"]))
         msg = str(err.get("ctx", {}).get("error", err["msg"])).strip()
         if err["type"] == "extra_forbidden":  # not pydantic's "Extra inputs are not permitted": what is accepted
             raise WmoError(f"{source}: unknown field {shorten(loc)!r}: accepted are {', '.join(Scenario.model_fields)}") from None
-        if err["type"] in ("less_than_equal", "greater_than_equal"):
+        if not loc:  # a rule over several fields (Scenario._ivb_certain): its message names them
+            raise WmoError(f"{source}: {msg}") from None
+        if err["type"] == "literal_error":
+            msg = f"{describe(err.get('input'))} is not one of {err.get('ctx', {}).get('expected', '')}"
+        elif err["type"] in ("less_than_equal", "greater_than_equal"):
             bound = err.get("ctx", {})
             msg = f"{describe(err.get('input'))} is {'above' if 'le' in bound else 'below'} {bound.get('le', bound.get('ge'))}"
         raise WmoError(f"{source}: field {loc}: {msg}") from None
@@ -385,11 +427,13 @@ def budget(
     scenario: Scenario | None = None,
     shares: dict[str, float] | None = None,
     model: str | Path | None = None,
+    index: IndexSeries | None = None,
 ) -> pd.DataFrame:
     """Cost per service and year, base and scenario side by side.
 
     Columns: dienst, omschrijving, categorie, leveringsvorm, eenheid, jaar, clienten, basis,
     scenario, verschil (every menukaart column but the ``bron`` note shows or counts).
+    ``index``: the VNG series for ``vng`` rows (default: the shipped one).
     """
     menu = menu or load_menu()
     scenario = scenario or Scenario(naam="basis")
@@ -401,8 +445,8 @@ def budget(
                 raise WmoError(f"menukaart service {row.dienst!r} has category {row.categorie!r} without a client share: "
                                f"known are {', '.join(sorted(set(clients.index.get_level_values(1))))}")
             c = float(clients[(year, row.categorie)])
-            base = cost(row, c, year)
-            alt = scenario_cost(row, c, year, scenario)
+            base = cost(row, c, year, index)
+            alt = scenario_cost(row, c, year, scenario, index)
             rows.append({"dienst": row.dienst, "omschrijving": row.omschrijving, "categorie": row.categorie,
                          "leveringsvorm": row.leveringsvorm, "eenheid": row.eenheid, "jaar": year, "clienten": c, "basis": base, "scenario": alt, "verschil": alt - base})
     return pd.DataFrame(rows)

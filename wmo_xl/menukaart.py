@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from .csvfiles import read_table
 from .errors import WmoError
+from .indexatie import VNG, IndexSeries, load_series
 from .inputs import describe, is_blank, no_duplicates, normalize_categorie, parse_number, parse_share, parse_year, shorten
 
 Eenheid = Literal["uur", "dagdeel", "etmaal", "maand", "rit", "stuk"]
@@ -53,7 +54,8 @@ class MenuRow(BaseModel):
     eenheden_per_client_per_jaar: float = Field(ge=0)
     prijs: float = Field(ge=0)
     prijsjaar: int = Field(ge=2000, le=2100)
-    indexatie: float = Field(ge=-0.5, le=0.5)
+    #: a flat yearly rate, or "vng": the VNG series (wmo_xl.indexatie, sheet Indexatie)
+    indexatie: float | Literal["vng"]
     bron: str = ""
 
     @field_validator("leveringsvorm", "eenheid", "dienst", mode="before")
@@ -71,11 +73,25 @@ class MenuRow(BaseModel):
         """'HBH', 'Hulp bij het huishouden' -> 'hbh': an unknown label would drop out of a scenario."""
         return normalize_categorie(v, "", accepted=CATEGORIES)
 
-    @field_validator("aandeel", "verzilveringsgraad", "indexatie", mode="before")
+    @field_validator("aandeel", "verzilveringsgraad", mode="before")
     @classmethod
     def _share(cls, v: object, info: ValidationInfo) -> float:
-        """Shares and indexation: '35%' = 0.35; text by the one number rule (wmo_xl.inputs)."""
+        """Shares: '35%' = 0.35; text by the one number rule (wmo_xl.inputs)."""
         return parse_number(v, "", percent=True, decimal=_decimal(info))
+
+    @field_validator("indexatie", mode="before")
+    @classmethod
+    def _indexatie(cls, v: object, info: ValidationInfo) -> float | str:
+        """A flat yearly rate ('3%' = 0.03, -0.5 to 0.5) or 'vng' (any case): the VNG series."""
+        if isinstance(v, str) and v.strip().lower() == VNG:
+            return VNG
+        try:
+            return parse_number(v, "", percent=True, lo=-0.5, hi=0.5, decimal=_decimal(info))
+        except WmoError as exc:
+            if isinstance(v, str) and "not a number" in str(exc):
+                raise WmoError(f"{describe(v)} is neither a yearly rate nor vng: give e.g. 0,03 (3% a year) "
+                               "or vng (the VNG index, sheet Indexatie)") from None
+            raise
 
     @field_validator("eenheden_per_client_per_jaar", "prijs", mode="before")
     @classmethod
@@ -88,9 +104,21 @@ class MenuRow(BaseModel):
     def _prijsjaar(cls, v: object) -> int:
         return parse_year(v, "", lo=2000, hi=2100)
 
-    def euro_per_client(self, year: int | None = None) -> float:
+    def price_factor(self, year: int | None = None, index: IndexSeries | None = None) -> float:
+        """Price level of ``year`` relative to the price year: (1 + rate)^(years) for a flat
+        rate, the VNG series' cumulative level for ``vng`` (``index``, default the shipped one)."""
+        y = year if year is not None else self.prijsjaar
+        if self.indexatie == VNG:
+            series = index if index is not None else load_series()
+            try:
+                return series.level(self.prijsjaar, y)
+            except WmoError as exc:
+                raise WmoError(f"service {self.dienst!r} (indexatie vng, prijsjaar {self.prijsjaar}): {exc}") from None
+        return (1.0 + float(self.indexatie)) ** (y - self.prijsjaar)
+
+    def euro_per_client(self, year: int | None = None, index: IndexSeries | None = None) -> float:
         """Euros per client of the category in ``year`` (price year if None)."""
-        factor = (1.0 + self.indexatie) ** ((year if year is not None else self.prijsjaar) - self.prijsjaar)
+        factor = self.price_factor(year, index)
         return self.aandeel * self.verzilveringsgraad * self.eenheden_per_client_per_jaar * self.prijs * factor
 
 

@@ -352,21 +352,22 @@ def _row(name: str, key: str, begroot: float, ger: float, p: int, real: Realisat
 
 
 def begroting(gemeente: str, jaar: int, menu: Any = None, scenario: Any = None, shares: dict[str, float] | None = None,
-              model: str | Path | None = None) -> dict[str, float]:
+              model: str | Path | None = None, index: Any = None) -> dict[str, float]:
     """The budget per dienst for one year from :func:`wmo_xl.costs.budget`: the scenario's
-    figures when a scenario is given (the adopted budget), else the base."""
+    figures when a scenario is given (the adopted budget), else the base. ``index``: the VNG
+    series of the budget (default: the shipped one)."""
     from .costs import budget
 
-    df = budget(gemeente, [jaar], menu, scenario, shares, model)
+    df = budget(gemeente, [jaar], menu, scenario, shares, model, index=index)
     column = "scenario" if scenario is not None else "basis"
     return {str(r.dienst): float(getattr(r, column)) for r in df.itertuples(index=False)}
 
 
 def realisatie(gemeente: str, jaar: int, real: Realisatie, *, menu: Any = None, scenario: Any = None,
                profiel: Realisatie | None = None, drempel: Drempels | None = None, shares: dict[str, float] | None = None,
-               model: str | Path | None = None) -> list[Regel]:
+               model: str | Path | None = None, index: Any = None) -> list[Regel]:
     """The whole comparison for a gemeente and year (see :func:`compare`)."""
-    return compare(begroting(gemeente, jaar, menu, scenario, shares, model), real,
+    return compare(begroting(gemeente, jaar, menu, scenario, shares, model, index), real,
                    profiel_from(profiel) if profiel is not None and profiel.bedragen else None, drempel)
 
 

@@ -52,7 +52,7 @@ def whole_euros(values: list[float], total: float) -> list[int]:
 
 
 def per_wijk(gemeente: str, years: Iterable[int], menu: Any = None, shares: dict[str, float] | None = None,
-             model: str | Path | None = None) -> pd.DataFrame:
+             model: str | Path | None = None, index: Any = None) -> pd.DataFrame:
     """Columns wijk, naam, jaar, clienten, euro (float) and euro_afgerond (whole euros), wijken
     sorted by euros (descending) within each year; the rows of a year add up to the base budget."""
     from .costs import budget
@@ -63,7 +63,7 @@ def per_wijk(gemeente: str, years: Iterable[int], menu: Any = None, shares: dict
     if not is_gemeente(code):
         raise WmoError(f"--per-wijk needs a gemeente code (GM + 4 digits), not the wijk {code}")
     year_list = list(years)
-    detail = budget(code, year_list, menu, None, shares, model)
+    detail = budget(code, year_list, menu, None, shares, model, index=index)  # index: the VNG series of the budget
     totals = detail.groupby("jaar")["basis"].sum()
     wijken = wijken_of(code, model=model)
     grid = forecast_table(wijken, year_list, "totaal", model).pivot(index="wijk", columns="year", values="clients")

@@ -46,6 +46,7 @@ START = "Start"
 FORECAST = "Forecast"
 MENUKAART = "Menukaart"
 BUDGET = "Budget"
+INDEXATIE = "Indexatie"  # the VNG series WMO_BUDGET reads (wmo_xl.excel.indexatie_sheet)
 DATA = "Data"
 MODEL = "Model"
 LISTS = "Lijsten"
@@ -54,7 +55,7 @@ CONF = "xlwings.conf"
 CONTROLE = "Controle"  # written by retrain (its report)
 REALISATIE = "Realisatie"  # realisation against budget (issue 19)
 WIJKEN = "Wijken"  # base budget per wijk (issue 19)
-SHEETS = [START, FORECAST, MENUKAART, BUDGET, REALISATIE, WIJKEN, DATA, MODEL, LISTS, REKEN, CONF]
+SHEETS = [START, FORECAST, MENUKAART, BUDGET, INDEXATIE, REALISATIE, WIJKEN, DATA, MODEL, LISTS, REKEN, CONF]
 
 # ----------------------------------------------------------------------- names, cells
 #: Defined name of the menu card range (header row included).
@@ -72,7 +73,7 @@ FORECAST_YEARS_ROW = 7  # 1-based sheet row of the year header
 FORECAST_BLOCK = "B8"  # top-left of the cells that show the WMO_FORECAST_SHEET block
 BUDGET_GEMEENTE = "C4"
 BUDGET_YEARS = "D5:H5"  # up to five budget years (empty cells are skipped)
-BUDGET_SCENARIO = "B9:C16"
+BUDGET_SCENARIO = "B9:C19"
 MODEL_INFO_BLOCK = "B4"
 #: Where the block formulas spill on the hidden Reken sheet (separate column bands, so a
 #: block that grows never runs into another). The visible sheets show each cell with

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .. import horizon
 from ..errors import WmoError
@@ -32,8 +32,10 @@ from ..menukaart import MenuRow, load_menu
 from ..modelinfo import model_label, model_line
 from . import export_layout as L
 from . import export_names as N
+from ..indexatie import load_series
 from . import charts, printing
 from . import export_realisatie as R
+from . import indexatie_sheet as IX
 from .export_budget import MENU_COLUMNS, MENU_HEADER_ROW, write_budget
 from .export_data import ExportData, gather
 
@@ -87,6 +89,7 @@ def write(path: Path, data: ExportData) -> None:
     ws_re = wb.add_worksheet(R.REALISATIE)
     ws_wi = wb.add_worksheet(R.WIJKEN)
     ws_me = wb.add_worksheet(L.MENU)
+    ws_ix = wb.add_worksheet(IX.SHEET)
     ws_mo = wb.add_worksheet(L.MODEL)
     ws_ta = wb.add_worksheet(L.TABLE)
     ws_sh = wb.add_worksheet(L.SHARES)
@@ -95,13 +98,14 @@ def write(path: Path, data: ExportData) -> None:
     gem_list = _model(wb, ws_mo, data, st)
     menu = load_menu()
     _menukaart(wb, ws_me, menu.rows, st)
+    IX.write(wb, ws_ix, load_series(), IX.formats(wb))
     _forecast(wb, ws_fc, data, gem_list, st)
     budget_sheet = write_budget(ws_bu, data, menu.rows, st, wb=wb)
     R.write_realisatie(wb, ws_re, data, menu.rows, budget_sheet, st)
     R.write_wijken(wb, ws_wi, data, menu.rows, budget_sheet, st)
     for name, text in N.all_names().items():
         wb.define_name(name, text)
-    for ws in (ws_fc, ws_bu, ws_mo, ws_ta, ws_sh):
+    for ws in (ws_fc, ws_bu, ws_ix, ws_mo, ws_ta, ws_sh):
         ws.protect("", {"format_columns": True})  # no password: against accidental edits only
     ws_fc.activate()
     wb.close()
@@ -266,6 +270,12 @@ def _menukaart(wb: Any, ws: Any, rows: list[MenuRow], st: dict[str, Any]) -> Non
               "prijsjaar": (2000, 2100), "indexatie": (-0.5, 0.5)}
     for name, (lo, hi) in limits.items():
         c = MENU_COLUMNS.index(name)
+        if name == "indexatie":  # a yearly rate or vng (the VNG series of sheet Indexatie)
+            v = xl_rowcol_to_cell(MENU_HEADER_ROW + 1, c)
+            ws.data_validation(MENU_HEADER_ROW + 1, c, last_row, c, {
+                "validate": "custom", "value": f'=OR(AND(ISNUMBER({v}),{v}>=-0.5,{v}<=0.5),TRIM({v})="vng")',
+                "error_title": "Ongeldige waarde", "error_message": "indexatie: een jaarpercentage tussen -50% en 50%, of vng (blad Indexatie)."})
+            continue
         ws.data_validation(MENU_HEADER_ROW + 1, c, last_row, c, {
             "validate": "integer" if name == "prijsjaar" else "decimal", "criteria": "between", "minimum": lo, "maximum": hi,
             "error_title": "Ongeldige waarde", "error_message": f"{name} moet een getal zijn tussen {lo:g} en {hi:g}."})

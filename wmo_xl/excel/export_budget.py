@@ -19,6 +19,9 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .. import horizon
 from ..costs import Scenario, cost, scenario_cost
+from ..eigen_bijdrage import PRESET_NOTE
+from ..errors import WmoError
+from ..indexatie import VNG, load_series
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, MenuRow
 from ..modelinfo import model_line
 from . import export_layout as L
@@ -40,14 +43,20 @@ def menu_ref(name: str, n_rows: int) -> str:
     return f"{L.MENU}!${col}${MENU_HEADER_ROW + 2}:${col}${MENU_HEADER_ROW + 1 + n_rows}"
 
 
-def budget_years(data: ExportData) -> list[int]:
+def budget_years(data: ExportData, first_priced: int | None = None) -> list[int]:
     """The budget years of today (T+1 .. T+4) among the export's years; without them (an
-    export of other years) its first five forecast years, or its last five years."""
-    wanted = [y for y in horizon.budget_years() if y in data.years]
+    export of other years) its first five forecast years, or its last five years. Only years
+    from ``first_priced`` on: a year before the VNG series' base year has no price level for
+    the menukaart's ``vng`` rows, so it is no budget year (wmo_xl.indexatie)."""
+    years = [y for y in data.years if first_priced is None or y >= first_priced]
+    if not years:
+        raise WmoError(f"the export's years end in {data.years[-1]}, before {first_priced}, the first year the VNG "
+                       "indexation series prices (wmo_xl/data/indexatie.csv): export later years")
+    wanted = [y for y in horizon.budget_years() if y in years]
     if wanted:
         return wanted
-    future = [y for y in data.years if y > data.last_observed]
-    return future[:5] if future else data.years[-5:]
+    future = [y for y in years if y > data.last_observed]
+    return future[:5] if future else years[-5:]
 
 
 @dataclass
@@ -77,12 +86,16 @@ class _Sheet:
         return f"INDEX({menu_ref(name, self.n_menu)},MATCH(${self.code}{r + 1},{menu_ref('dienst', self.n_menu)},0))"
 
     def guard(self, r: int) -> str:
-        """Every menu value a number within MenuRow's range."""
+        """Every menu value a number within MenuRow's range (indexatie: a rate or "vng")."""
         checks = []
         for name, rule in N.COST_CHECKS.items():
             v = self.menu(name, r)
-            checks += [f"ISNUMBER({v})", rule.format(v=v)]
+            checks += ([] if name in N.TEXT_ALLOWED else [f"ISNUMBER({v})"]) + [rule.format(v=v)]
         return f"AND({','.join(checks)})"
+
+    def factor(self, r: int, j: int) -> str:
+        """The row's price level in year column j: flat rate or the VNG level (sheet Indexatie)."""
+        return N.price_factor(self.menu("indexatie", r), self.year_cells[j], self.menu("prijsjaar", r))
 
     def clients(self, r: int, j: int) -> str:
         """Clients of the row's category in year column j (the category read from the Menukaart)."""
@@ -93,38 +106,41 @@ class _Sheet:
     def base(self, r: int, j: int) -> str:
         m = self.menu
         value = (f"{self.clients(r, j)}*({m('aandeel', r)}*{m('verzilveringsgraad', r)}*{m('eenheden_per_client_per_jaar', r)}"
-                 f"*{m('prijs', r)}*(1+{m('indexatie', r)})^({self.year_cells[j]}-{m('prijsjaar', r)}))")
+                 f"*{m('prijs', r)}*{self.factor(r, j)})")
         return f"=IF({self.guard(r)},{value},#VALUE!)"
 
     def scenario(self, r: int, j: int) -> str:
         """As Scenario.apply_row, client_factor and cost_factor of wmo_xl.costs."""
         m, u, y, cat = self.menu, self.used, self.year_cells[j], f"$C{r + 1}"
         client_factor = (f'IF(AND({cat}="hbh",{u["hbh_extra_clienten"]}<>0,OR({u["hbh_vanaf_jaar"]}="",'
-                         f'{y}>={u["hbh_vanaf_jaar"]})),1+{u["hbh_extra_clienten"]},1)')
+                         f'{y}>={u["hbh_vanaf_jaar"]})),1+{u["hbh_extra_clienten"]},1)'
+                         f'*IF(AND({cat}="hbh",{u["eigen_bijdrage"]}="ivb",{u["hbh_effect_ivb"]}<>0,{y}>={u["eigen_bijdrage_vanaf"]}),'
+                         f'1+{u["hbh_effect_ivb"]},1)')
         cost_factor = (f'IF(AND({cat}="begeleiding",{u["substitutie_aandeel"]}<>0,OR({u["substitutie_vanaf_jaar"]}="",'
                        f'{y}>={u["substitutie_vanaf_jaar"]})),1-{u["substitutie_aandeel"]}+{u["substitutie_aandeel"]}*'
                        f'{u["substitutie_kostenfactor"]},1)')
         verz = f'IF({u["verzilveringsgraad"]}="",{m("verzilveringsgraad", r)},{u["verzilveringsgraad"]})'
-        idx = f'IF({u["indexatie"]}="",{m("indexatie", r)},{u["indexatie"]})'
+        factor = f'IF({u["indexatie"]}="",{self.factor(r, j)},(1+{u["indexatie"]})^({y}-{m("prijsjaar", r)}))'
         value = (f"{self.clients(r, j)}*{client_factor}*({m('aandeel', r)}*{verz}*{m('eenheden_per_client_per_jaar', r)}"
-                 f"*{m('prijs', r)}*(1+{idx})^({y}-{m('prijsjaar', r)}))*{cost_factor}")
+                 f"*{m('prijs', r)}*{factor})*{cost_factor}")
         return f"=IF({self.guard(r)},{value},#VALUE!)"
 
 
 def write_budget(ws: Any, data: ExportData, rows: list[MenuRow], st: dict[str, Any], wb: Any = None) -> _Sheet:
     """The whole sheet, top to bottom (with the workbook ``wb``: and its chart); returns where
     things are (the Realisatie and Wijken sheets read it)."""
-    years = budget_years(data)
+    years = budget_years(data, load_series().base_year if any(r.indexatie == VNG for r in rows) else None)
     sh = _Sheet(years=years, n_menu=len(rows))
     ws.set_column(0, 0, 2)
     ws.set_column(1, 1, 36)
-    ws.set_column(2, 2, 13)
+    ws.set_column(2, 2, 17)  # "abonnementstarief" fits
     ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + len(years) - 1, 13)
     ws.set_column(FIRST_YEAR_COL + len(years), FIRST_YEAR_COL + len(years), 20)  # dienst codes
     ws.write_string(1, 1, "Begroting Wmo: basis en scenario per dienst en jaar", st["title"])
     ws.write_string(2, 1, model_line(data.model_status), st["note"])
     _head(ws, data, sh, st)
     scenario = _scenario(ws, sh, st)
+    ws.write_string(10 + len(L.SCENARIO), 4, PRESET_NOTE, st["note"])
     r, clients, totals = _clients(ws, data, sh, st, top=10 + len(L.SCENARIO) + 1)
     r, grand, total_rows = _costs(ws, data, rows, sh, st, clients, scenario, r + 1)
     last = _ranges(ws, sh, st, grand, totals, total_rows, r + 1)
@@ -188,7 +204,14 @@ def _scenario(ws: Any, sh: _Sheet, st: dict[str, Any]) -> Scenario:
             ws.write_formula(r, 2, f"={sh.year_cells[0].replace('$', '')}", st["input_num"], default)
         else:
             L.put(ws, r, 2, default, st["input_pct"] if pct else st["input_num"] if check is None else st["input"])
-        if check == "text":
+        if check == "eigen_bijdrage":
+            ws.data_validation(r, 2, r, 2, {"validate": "list", "source": ["abonnementstarief", "ivb"]})
+        if check == "eigen_bijdrage":  # as Scenario._ivb_certain: ivb needs its year, never both HbH effects
+            at = {k: f"$D${10 + n + 1}" for n, (k, *_) in enumerate(L.SCENARIO)}
+            text = (f'=IF(OR({cell}="",TRIM({cell})="abonnementstarief"),"abonnementstarief",IF(TRIM({cell})="ivb",'
+                    f'IF(OR({at["eigen_bijdrage_vanaf"]}="",AND({at["hbh_extra_clienten"]}<>0,{at["hbh_effect_ivb"]}<>0)),#VALUE!,"ivb"),'
+                    '#VALUE!))')
+        elif check == "text":
             text = f'=IF({cell}="","",{cell}&"")'
         elif check is None:
             text = f'=IF({cell}="","",IF(ISNUMBER({cell}),IF({cell}=INT({cell}),{cell},#VALUE!),#VALUE!))'
@@ -319,6 +342,7 @@ def _ranges(ws: Any, sh: _Sheet, st: dict[str, Any], grand: dict[str, list[float
                 text = f"={c}{total_rows[block]}*{c}{sh.client_rows[bound]}/{c}{sh.client_rows['clients']}"
                 L.formula(ws, r, FIRST_YEAR_COL + j, text, st["euro_tot"], value)
             r += 1
-    return printing.note(ws, r + 1, 1, FIRST_YEAR_COL + len(sh.years) - 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar); "
+    return printing.note(ws, r + 1, 1, FIRST_YEAR_COL + len(sh.years) - 1, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar) "
+                    "(indexatie 'vng': het prijsniveau van het jaar / dat van het prijsjaar, blad Indexatie, VNG: 90% OVA + 10% PCC); "
                     "clienten per categorie = prognose totaal x aandeel (blad Aandelen: uit de modelprognose van de categorie waar het model die heeft). De bandbreedte schaalt het totaal met "
                     "onder- en bovengrens van de clienten. Een lege of ongeldige prijs geeft #WAARDE!, nooit een te laag totaal.", st["note_wrap"])

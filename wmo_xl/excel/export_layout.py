@@ -8,6 +8,7 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import horizon
+from ..eigen_bijdrage import NOTES as EB_NOTES
 
 FORECAST = "Forecast"
 BUDGET = "Budget"
@@ -34,6 +35,10 @@ SCENARIO: list[tuple[str, Any, str, Any, Any]] = [
     ("substitutie_aandeel", 0.2, "deel van begeleiding via eigen trajecten (leeg = 0)", 0, (0, 1)),
     ("substitutie_kostenfactor", 0.5, "kosten eigen traject t.o.v. ingekochte zorg (leeg = 0,5)", 0.5, (0, 5)),
     ("substitutie_vanaf_jaar", FIRST_BUDGET_YEAR, "vanaf welk jaar de substitutie geldt (standaard het eerste begrotingsjaar; leeg = alle jaren)", "", None),
+    ("eigen_bijdrage", "abonnementstarief", EB_NOTES["eigen_bijdrage"], "abonnementstarief",
+     "eigen_bijdrage"),
+    ("eigen_bijdrage_vanaf", None, EB_NOTES["eigen_bijdrage_vanaf"] + " (verplicht bij ivb)", "", None),
+    ("hbh_effect_ivb", None, EB_NOTES["hbh_effect_ivb"] + "; niet samen met hbh_extra_clienten", 0, (-1, 1)),
 ]
 
 

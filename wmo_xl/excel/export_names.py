@@ -37,8 +37,18 @@ COST_CHECKS: dict[str, str] = {
     "eenheden_per_client_per_jaar": "{v}>=0",
     "prijs": "{v}>=0",
     "prijsjaar": "AND({v}>=2000,{v}<=2100,{v}=INT({v}))",
-    "indexatie": "AND({v}>=-0.5,{v}<=0.5)",
+    "indexatie": 'IF(ISNUMBER({v}),AND({v}>=-0.5,{v}<=0.5),TRIM({v})="vng")',
 }
+#: Columns that may hold text instead of a number (indexatie: "vng", the VNG series).
+TEXT_ALLOWED = {"indexatie"}
+
+
+def price_factor(index: str, year: str, prijsjaar: str) -> str:
+    """Price level of ``year`` relative to ``prijsjaar``: (1 + rate)^(years) for a flat rate,
+    the cumulative VNG level of sheet Indexatie for ``vng`` (wmo_xl.indexatie; #N/A past the series)."""
+    from .indexatie_sheet import level_formula
+
+    return f"IF(ISNUMBER({index}),(1+{index})^({year}-{prijsjaar}),{level_formula(year)}/{level_formula(prijsjaar)})"
 
 
 def _lookup(block: str, code: str, category: str, year: str) -> str:
@@ -75,7 +85,8 @@ def clients_name() -> str:
 def cost_name() -> str:
     """WMO_COST(dienst; clienten; Menukaart; jaar): the cost formula of wmo_xl.costs.cost.
 
-    cost = clienten x (aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar));
+    cost = clienten x (aandeel x verzilveringsgraad x eenheden x prijs x prijsniveau), the level
+    (1 + indexatie)^(jaar - prijsjaar) or, for indexatie "vng", the VNG level of sheet Indexatie;
     jaar 0 or empty = the price year (as the UDF). Every menu value must be a number in its
     range, else #VALUE!; an unknown dienst gives an error too.
     """
@@ -88,11 +99,11 @@ def cost_name() -> str:
     checks = [f"ISNUMBER({n})", f"{n}>=0", f"OR({j}=0,{j}=INT({j}))"]
     for name, rule in COST_CHECKS.items():
         v = col(name)
-        checks += [f"ISNUMBER({v})", rule.format(v=v)]
+        checks += ([] if name in TEXT_ALLOWED else [f"ISNUMBER({v})"]) + [rule.format(v=v)]
     pj = col("prijsjaar")
     year = f"IF({j}=0,{pj},{j})"
     value = (f"{n}*({col('aandeel')}*{col('verzilveringsgraad')}*{col('eenheden_per_client_per_jaar')}"
-             f"*{col('prijs')}*(1+{col('indexatie')})^({year}-{pj}))")
+             f"*{col('prijs')}*{price_factor(col('indexatie'), year, pj)})")
     return f"=_xlfn.LAMBDA({d},{n},{m},{j},IF(AND({','.join(checks)}),{value},#VALUE!))"
 
 
@@ -112,7 +123,8 @@ HELP: list[tuple[str, str]] = [
     ("WMO_RANGE(wijk; jaar)", "Ondergrens en bovengrens (80%-interval) als 1 x 2: twee cellen naast elkaar."),
     ("WMO_RANGE_CAT(wijk; jaar; categorie)", "Idem voor een categorie."),
     ("WMO_CLIENTS(gemeente; jaar; categorie)", "Clienten van een kostencategorie (hbh, begeleiding, ...) in een gemeente: totaal x aandeel (blad Aandelen; uit de modelprognose van de categorie waar het model die heeft)."),
-    ("WMO_COST(dienst; clienten; Menukaart; jaar)", "Kosten in euro per jaar van een dienst van de menukaart; jaar 0 = prijsjaar."),
+    ("WMO_COST(dienst; clienten; Menukaart; jaar)", "Kosten in euro per jaar van een dienst van de menukaart; jaar 0 = prijsjaar; "
+     "indexatie 'vng' volgt het blad Indexatie."),
 ]
 
 

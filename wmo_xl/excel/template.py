@@ -28,11 +28,15 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .. import horizon
 from ..bundle import get_bundle
+from ..eigen_bijdrage import NOTES as EB_NOTES
+from ..eigen_bijdrage import PRESET_NOTE
+from ..indexatie import load_series
 from ..menukaart import COLUMNS, OPTIONAL_COLUMNS, load_category_shares, load_menu
 from ..modelinfo import backtest_rows
 from ..wijken import gemeente_list
 from . import contract as C
 from . import charts, printing, udfs, vba
+from . import indexatie_sheet as IX
 
 DEFAULT_GEMEENTE = "GM0200"  # Apeldoorn: 16 wijken, a typical mid-size gemeente
 MAX_WIJKEN = 120  # rows formatted for the wijk list (Amsterdam with Weesp has 106)
@@ -53,6 +57,9 @@ SCENARIO_FIELDS = [
     ("substitutie_aandeel", 0.2, "deel van begeleiding via eigen trajecten"),
     ("substitutie_kostenfactor", 0.5, "kosten eigen traject t.o.v. ingekochte zorg (Oirschot: ca. 0,5)"),
     ("substitutie_vanaf_jaar", FIRST_BUDGET_YEAR, "vanaf welk jaar de substitutie geldt (standaard: het eerste begrotingsjaar)"),
+    ("eigen_bijdrage", "abonnementstarief", EB_NOTES["eigen_bijdrage"]),
+    ("eigen_bijdrage_vanaf", None, EB_NOTES["eigen_bijdrage_vanaf"] + " (verplicht bij ivb)"),
+    ("hbh_effect_ivb", None, EB_NOTES["hbh_effect_ivb"] + "; niet samen met hbh_extra_clienten"),
 ]
 
 
@@ -237,8 +244,9 @@ def _write(path: Path, model: str | Path | None, gemeente: str, today: date) -> 
         printing.technical(reken)
         _forecast(wb, sheets[C.FORECAST], reken, gemeente, names, list(range(first, origin + 1)) + years_fc, origin, categories, st)
         menu_rows = _menukaart(wb, sheets[C.MENUKAART], st)
+        index_values = _indexatie(wb, sheets[C.INDEXATIE])
         years, note = budget_years(today, origin)
-        _budget(wb, sheets[C.BUDGET], reken, gemeente, years, note, menu_rows, st)
+        _budget(wb, sheets[C.BUDGET], reken, gemeente, years, note, menu_rows, st, index_values)
         from .template_realisatie import realisatie_year, write_realisatie, write_wijken
 
         write_realisatie(wb, sheets[C.REALISATIE], reken, gemeente, realisatie_year(today, origin, last, years), st)
@@ -389,7 +397,20 @@ def _forecast(wb: Any, ws: Any, reken: Any, gemeente: str, names: dict[str, str]
     printing.table_sheet(ws, (1, 0, top + rows - 1, last_col), title_rows=(top + 6, top + 6), extra_areas=[chart_cells])
 
 
-def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note: str, rows: list[Any], st: Any) -> None:
+def _indexatie(wb: Any, ws: Any) -> list[list[Any]]:
+    """The Indexatie sheet; returns its range's values as WMO_BUDGET receives them (for the cached block)."""
+    series = load_series()
+    IX.write(wb, ws, series, IX.formats(wb))
+    values: list[list[Any]] = [IX.COLUMNS_SHOWN]
+    level = 1.0
+    for r in series.rows:
+        level *= 1.0 + r.gewogen
+        values.append([r.jaar, r.ova, r.pcc, r.gewogen, r.status, r.bron, level])
+    return values + [[None] * len(IX.COLUMNS_SHOWN)] * IX.SPARE_ROWS
+
+
+def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note: str, rows: list[Any], st: Any,
+            index_values: list[list[Any]] | None = None) -> None:
     cats = list(load_category_shares())
     menu_values = [COLUMNS + OPTIONAL_COLUMNS] + [[getattr(r, c) for c in COLUMNS + OPTIONAL_COLUMNS] for r in rows]
     menu_values += [[None] * len(menu_values[0])] * (MENU_ROWS - len(menu_values))
@@ -397,7 +418,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     n = len(years)
     ws.set_column("A:A", 2)
     ws.set_column("B:B", 40)
-    ws.set_column("C:C", 13)
+    ws.set_column("C:C", 17)  # "abonnementstarief" fits
     ws.set_column(3, 3 + 3 * (BUDGET_YEAR_CELLS + 1), 14, st.euro)
     ws.write_string("B2", "Begroting Wmo: basis en scenario per dienst en jaar", st.title)
     ws.write_string("B4", "Gemeente", st.label)
@@ -420,7 +441,9 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     p0 = 8
     for i, (key, value, pnote) in enumerate(SCENARIO_FIELDS):
         ws.write_string(p0 + i, 1, key)
-        f = st.input_pct if key in ("indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel") else st.input
+        f = st.input_pct if key in ("indexatie", "verzilveringsgraad", "hbh_extra_clienten", "substitutie_aandeel", "hbh_effect_ivb") else st.input
+        if key == "eigen_bijdrage":
+            ws.data_validation(p0 + i, 2, p0 + i, 2, {"validate": "list", "source": ["abonnementstarief", "ivb"]})
         if value is None:
             ws.write_blank(p0 + i, 2, None, f)
         elif value == FIRST_BUDGET_YEAR:  # follows the first year cell until the controller types a year
@@ -430,8 +453,9 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
         else:
             ws.write_number(p0 + i, 2, value, f)
         ws.write_string(p0 + i, 3, pnote, st.note_nowrap)
+    ws.write_string(p0 + len(SCENARIO_FIELDS), 3, PRESET_NOTE, st.note_nowrap)
     top = p0 + len(SCENARIO_FIELDS) + 1
-    values = udfs.wmo_budget(gemeente, years + [None] * (BUDGET_YEAR_CELLS - n), menu_values, scen_values)
+    values = udfs.wmo_budget(gemeente, years + [None] * (BUDGET_YEAR_CELLS - n), menu_values, scen_values, None, index_values)
     labels = [r[0] for r in values]
     width = len(values[0])
 
@@ -463,7 +487,7 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
 
     b = C.BUDGET
     formula = (f"=WMO_BUDGET({b}!{_abs(C.BUDGET_GEMEENTE)},{b}!{_abs(C.BUDGET_YEARS)},{C.MENU_NAME},{b}!{_abs(C.BUDGET_SCENARIO)},"
-               f"{C.MODEL_STAMP_NAME})")
+               f"{C.MODEL_STAMP_NAME},{IX.RANGE_NAME})")
     widest = 2 + 3 * BUDGET_YEAR_CELLS + 2  # every year cell filled
     # services show their Dutch omschrijving (from the Menukaart); the block itself keeps the dienst code
     labels_nl = {r.dienst: r.omschrijving for r in rows if r.omschrijving}
@@ -482,7 +506,8 @@ def _budget(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], note:
     total_row = top + labels.index("Totaal Wmo") + 1 if "Totaal Wmo" in labels else top + nrows
     # note and chart below the block in B:E (within the first page across): a print range of
     # their own, so they never widen or split the table's pages
-    last = printing.note(ws, top + nrows + 1, 1, 4, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar). "
+    last = printing.note(ws, top + nrows + 1, 1, 4, "Kosten = clienten x aandeel x verzilveringsgraad x eenheden x prijs x (1 + indexatie)^(jaar - prijsjaar) "
+                    "(indexatie 'vng': het prijsniveau van het jaar / dat van het prijsjaar, blad Indexatie, VNG: 90% OVA + 10% PCC). "
                     "Clienten per categorie: 'model <categorie>' = de modelprognose van die CBS-categorie (voor een deel ervan, zoals begeleiding in ondersteuning_thuis, "
                     "naar verhouding van de aandelen); 'aandeel' = prognose totaal x landelijk aandeel. Bandbreedte: het totaal bij de onder- en "
                     "bovengrens van het 80%-interval van het gemeentetotaal (alle categorieen bewegen mee). Zie docs/costs.md.", st.note)

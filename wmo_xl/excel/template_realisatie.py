@@ -15,6 +15,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from . import indexatie_sheet as IX
 from . import printing
 from . import contract as C
 from . import udfs
@@ -94,7 +95,7 @@ def write_realisatie(wb: Any, ws: Any, reken: Any, gemeente: str, jaar: int, st:
                                  [["dienst", "periode", "bedrag"]], [["dienst", "periode", "bedrag"]], 25000, 5)
     formula = (f"=WMO_REALISATIE({r}!{_abs(C.REALISATIE_GEMEENTE)},{r}!{_abs(C.REALISATIE_JAAR)},{C.MENU_NAME},"
                f"{C.BUDGET}!{_abs(C.BUDGET_SCENARIO)},{r}!{_abs(C.REALISATIE_KEUZE)},{C.REALISATIE_NAME},{C.PROFIEL_NAME},"
-               f"{r}!{_abs(C.REALISATIE_DREMPEL_EURO)},{r}!{_abs(C.REALISATIE_DREMPEL_PCT)},{C.MODEL_STAMP_NAME})")
+               f"{r}!{_abs(C.REALISATIE_DREMPEL_EURO)},{r}!{_abs(C.REALISATIE_DREMPEL_PCT)},{C.MODEL_STAMP_NAME},{IX.RANGE_NAME})")
     euro_cols = {1, 2, 4, 5}
 
     def fmt(i: int, j: int, v: Any) -> Any:
@@ -141,7 +142,7 @@ def write_wijken(wb: Any, ws: Any, reken: Any, gemeente: str, years: list[int], 
     padded = years + [None] * (n_year_cells - len(years))
     values = udfs.wmo_wijken_budget(gemeente, padded, _menu_values())
     b = C.BUDGET
-    formula = f"=WMO_WIJKEN_BUDGET({C.WIJKEN}!$C$4,{b}!{_abs(C.BUDGET_YEARS)},{C.MENU_NAME},{C.MODEL_STAMP_NAME})"
+    formula = f"=WMO_WIJKEN_BUDGET({C.WIJKEN}!$C$4,{b}!{_abs(C.BUDGET_YEARS)},{C.MENU_NAME},{C.MODEL_STAMP_NAME},{IX.RANGE_NAME})"
 
     def fmt(i: int, j: int, v: Any) -> Any:
         if i == 0:

@@ -281,11 +281,12 @@ def wmo_range(wijk, year, category=None):  # no annotations: see module docstrin
 
 @xw.func
 @xw.arg("menu", ndim=2)
+@xw.arg("indexatie", ndim=2)
 @excel_safe
-def wmo_cost(service, clients, menu, year=None):  # no annotations: see module docstring
+def wmo_cost(service, clients, menu, year=None, indexatie=None):  # no annotations: see module docstring
     """Kosten in euro per jaar van een dienst van de menukaart voor een aantal clienten.
 
-    service: dienst (bv. hbh_zin); clients: clienten van de categorie; menu: het bereik Menukaart met kopregel; year: jaar voor indexatie (leeg = prijsjaar).
+    service: dienst (bv. hbh_zin); clients: clienten van de categorie; menu: het bereik Menukaart met kopregel; year: jaar voor indexatie (leeg = prijsjaar); indexatie: het bereik WmoIndexatie (blad Indexatie) voor diensten met indexatie vng (leeg = de meegeleverde VNG-reeks, zonder uw wijzigingen).
     """
     from ..costs import cost
 
@@ -294,15 +295,16 @@ def wmo_cost(service, clients, menu, year=None):  # no annotations: see module d
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
     row = _menu(_rows(menu)).get(dienst)
-    return cost(row, n, _year_or_none(year))
+    return cost(row, n, _year_or_none(year), _series(indexatie))
 
 
 @xw.func
 @xw.arg("menu", ndim=2)
 @xw.arg("scenario", ndim=2)
+@xw.arg("indexatie", ndim=2)
 @excel_safe
-def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations: see module docstring
-    """Kosten in euro van een dienst in een scenario (parameters: 2 kolommen, naam en waarde)."""
+def wmo_cost_scenario(service, clients, menu, year, scenario, indexatie=None):  # no annotations: see module docstring
+    """Kosten in euro van een dienst in een scenario (parameters: 2 kolommen, naam en waarde; indexatie: het bereik WmoIndexatie, leeg = meegeleverde VNG-reeks)."""
     from ..costs import scenario_cost
 
     dienst = _one(service, "service")
@@ -311,7 +313,7 @@ def wmo_cost_scenario(service, clients, menu, year, scenario):  # no annotations
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
     row = _menu(_rows(menu)).get(dienst)
-    return scenario_cost(row, n, y, _scenario(scenario))
+    return scenario_cost(row, n, y, _scenario(scenario), _series(indexatie))
 
 
 def _menu(rows: list[list[Any]]) -> Any:
@@ -353,6 +355,16 @@ def wmo_clients(gemeente, year, categorie):  # no annotations: see module docstr
     q = query(_one(gemeente, "gemeente"), _one(year, "year"))
     table = category_clients(q.code, [q.year], model=_model(), categories=[cat])
     return float(table["clienten"].iloc[0])
+
+
+def _series(values: Any) -> Any:
+    """The Indexatie sheet's range (header jaar, ..., gewogen) -> the VNG series; None or an
+    empty range: the shipped series (wmo_xl/data/indexatie.csv)."""
+    from ..indexatie import series_from_rows
+
+    if values is None or not _flat(values):
+        return None
+    return series_from_rows(_rows(values), "Indexatie")
 
 
 def _scenario(values: Any) -> Any:
@@ -545,11 +557,12 @@ def _menu_origin(rows: list[list[Any]]) -> tuple[str, int, int] | None:
 @xw.func
 @xw.arg("menu", ndim=2)
 @xw.arg("scenario", ndim=2)
+@xw.arg("indexatie", ndim=2)
 @excel_safe
-def wmo_budget(gemeente, years, menu, scenario=None, stamp=None):  # no annotations: see module docstring
+def wmo_budget(gemeente, years, menu, scenario=None, stamp=None, indexatie=None):  # no annotations: see module docstring
     """Het hele Budget-blad in een aanroep: clienten per categorie en kosten per dienst x jaar (basis, scenario, verschil), subtotalen, totaal en de 80%-bandbreedte in euro.
 
-    gemeente: gemeentecode; years: rij met begrotingsjaren (lege cellen tellen niet); menu: het bereik Menukaart met kopregel; scenario: 2 kolommen (naam, waarde); stamp: modelstempel.
+    gemeente: gemeentecode; years: rij met begrotingsjaren (lege cellen tellen niet); menu: het bereik Menukaart met kopregel; scenario: 2 kolommen (naam, waarde); stamp: modelstempel; indexatie: het bereik WmoIndexatie (blad Indexatie; leeg = meegeleverde VNG-reeks).
     """
     from ..menukaart import load_category_shares
 
@@ -559,7 +572,8 @@ def wmo_budget(gemeente, years, menu, scenario=None, stamp=None):  # no annotati
         year_list = _years(years)
         lines = _menu_lines(menu)
         order = cats + sorted({ln.categorie for ln in lines} - set(cats))
-        return _budget_block(_one(gemeente, "gemeente"), year_list, lines, order, cats, scenario, 2 + 3 * len(year_list) + 2)
+        return _budget_block(_one(gemeente, "gemeente"), year_list, lines, order, cats, scenario, 2 + 3 * len(year_list) + 2,
+                             indexatie)
     except Exception as exc:  # the whole block fails: every cell says why (no number survives)
         return _fill(height, width, _message(exc))
 
@@ -581,12 +595,16 @@ def _budget_shape(years: Any, menu: Any, cats: list[str]) -> tuple[int, int]:
 
 
 def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: list[str], cats: list[str],
-                  scenario_range: Any, width: int) -> list[list[Any]]:
+                  scenario_range: Any, width: int, index_range: Any = None) -> list[list[Any]]:
     from ..costs import category_clients, cost, scenario_cost
     from ..forecast import forecast, forecast_interval
     from ..schemas import query
 
     scen = _scenario(scenario_range)
+    try:  # a bad Indexatie sheet fails the services indexed by it (and their totals), not the flat-rate ones
+        series = _series(index_range)
+    except WmoError as exc:
+        series = _message(exc)
     choice = workbook_model()  # one look-up per block: the figures and the model line agree
     model = choice.path
     _, last, _ = _reach(model)
@@ -647,7 +665,7 @@ def _budget_block(code: Any, years: list[int], lines: list[_MenuLine], order: li
             parts: dict[str, list[Any]] = {"basis": [], "scenario": []}
             for j, y in enumerate(years):
                 for key in ("basis", "scenario"):
-                    parts[key].append(_line_cost(ln, clients, cats, y, scen, key, cost, scenario_cost))
+                    parts[key].append(_line_cost(ln, clients, cats, y, scen, key, cost, scenario_cost, series))
                     sub[key][j].append(parts[key][-1])
             parts["verschil"] = [_minus(a, b) for a, b in zip(parts["scenario"], parts["basis"])]
             block.append(row3(ln.dienst, ln.categorie, parts))
@@ -678,17 +696,20 @@ def _sources(code: Any, model: Path | None) -> dict[str, str]:
 
 
 def _line_cost(ln: _MenuLine, clients: dict[tuple[str, int], Any], cats: list[str], year: int, scen: Any, key: str,
-               cost: Callable[..., float], scenario_cost: Callable[..., float]) -> Any:
+               cost: Callable[..., float], scenario_cost: Callable[..., float], series: Any = None) -> Any:
     """One service's euros in one year, or the message why not."""
     if ln.error:
         return ln.error
+    if is_message(series) and (ln.row.indexatie == "vng" and not (key == "scenario" and scen.indexatie is not None)):
+        return series
     if ln.categorie not in cats:
         return f"{PREFIX}menukaart service {ln.dienst!r} has category {ln.categorie!r} without a client share: known are {', '.join(cats)}"
     c = clients[(ln.categorie, year)]
     if is_message(c):
         return c
     try:
-        return cost(ln.row, c, year) if key == "basis" else scenario_cost(ln.row, c, year, scen)
+        index = None if is_message(series) else series
+        return cost(ln.row, c, year, index) if key == "basis" else scenario_cost(ln.row, c, year, scen, index)
     except WmoError as exc:
         return _message(exc)
 
@@ -733,21 +754,22 @@ REALISATIE_HEAD = ["Dienst", "Begroot", "Gerealiseerd", "Perioden", "Prognose ja
 @xw.arg("scenario", ndim=2)
 @xw.arg("realisatie", ndim=2)
 @xw.arg("profiel", ndim=2)
+@xw.arg("indexatie", ndim=2)
 def wmo_realisatie(gemeente, jaar, menu, scenario, begroting, realisatie, profiel=None, drempel_euro=None, drempel_pct=None,
-                   stamp=None):  # no annotations: see module docstring
+                   stamp=None, indexatie=None):  # no annotations: see module docstring
     """Het hele Realisatie-blad in een aanroep: per dienst en totaal begroot, gerealiseerd, perioden, prognose jaareinde, verschil, verschil % en signaal (groen/oranje/rood).
 
-    gemeente: gemeentecode; jaar: begrotingsjaar; menu: het bereik Menukaart; scenario: 2 kolommen (naam, waarde); begroting: basis of scenario; realisatie: dienst, periode, bedrag met kopregel; profiel: idem, vorig jaar (leeg = lineair); drempel_euro, drempel_pct: drempels voor oranje (rood = twee keer); stamp: modelstempel.
+    gemeente: gemeentecode; jaar: begrotingsjaar; menu: het bereik Menukaart; scenario: 2 kolommen (naam, waarde); begroting: basis of scenario; realisatie: dienst, periode, bedrag met kopregel; profiel: idem, vorig jaar (leeg = lineair); drempel_euro, drempel_pct: drempels voor oranje (rood = twee keer); stamp: modelstempel; indexatie: het bereik van blad Indexatie (leeg = de meegeleverde VNG-reeks), zodat begroot gelijk is aan blad Budget.
     """
     try:
-        block = _realisatie_block(gemeente, jaar, menu, scenario, begroting, realisatie, profiel, drempel_euro, drempel_pct)
+        block = _realisatie_block(gemeente, jaar, menu, scenario, begroting, realisatie, profiel, drempel_euro, drempel_pct, indexatie)
     except Exception as exc:  # the whole block fails: every cell says why (no number survives)
         return _fill(REALISATIE_ROWS, len(REALISATIE_HEAD), _message(exc))
     return _padded(block, REALISATIE_ROWS, len(REALISATIE_HEAD))
 
 
 def _realisatie_block(gemeente: Any, jaar: Any, menu: Any, scenario: Any, begroting: Any, realisatie: Any, profiel: Any,
-                      drempel_euro: Any, drempel_pct: Any) -> list[list[Any]]:
+                      drempel_euro: Any, drempel_pct: Any, indexatie: Any = None) -> list[list[Any]]:
     """The rows of WMO_REALISATIE (header first), or an exception for the whole block."""
     from ..inputs import parse_cost_year
     from ..menukaart import menu_from_rows
@@ -766,7 +788,8 @@ def _realisatie_block(gemeente: Any, jaar: Any, menu: Any, scenario: Any, begrot
     scen = _scenario(scenario) if keuze == "scenario" else None
     rows = run(code, year, real, menu=menu_from_rows(_rows(menu)), scenario=scen,
                profiel=prof, drempel=drempels(_optional(drempel_euro, None, "drempel_euro"),
-                                              _optional(drempel_pct, None, "drempel_pct")), model=_model())
+                                              _optional(drempel_pct, None, "drempel_pct")), model=_model(),
+               index=_series(indexatie))
     out: list[list[Any]] = [list(REALISATIE_HEAD)]
     for r in rows:
         pct = None if r.verschil_pct != r.verschil_pct else r.verschil_pct / 100.0
@@ -776,26 +799,27 @@ def _realisatie_block(gemeente: Any, jaar: Any, menu: Any, scenario: Any, begrot
 
 @xw.func
 @xw.arg("menu", ndim=2)
-def wmo_wijken_budget(gemeente, years, menu, stamp=None):  # no annotations: see module docstring
+@xw.arg("indexatie", ndim=2)
+def wmo_wijken_budget(gemeente, years, menu, stamp=None, indexatie=None):  # no annotations: see module docstring
     """Het Wijken-blad in een aanroep: de basisbegroting per wijk en jaar in euro (aandeel van de wijk in de Wmo-clienten x begroting), gesorteerd op het eerste jaar, met het gemeentetotaal.
 
-    gemeente: gemeentecode; years: rij met begrotingsjaren (lege cellen tellen niet); menu: het bereik Menukaart; stamp: modelstempel.
+    gemeente: gemeentecode; years: rij met begrotingsjaren (lege cellen tellen niet); menu: het bereik Menukaart; stamp: modelstempel; indexatie: het bereik van blad Indexatie (leeg = de meegeleverde VNG-reeks).
     """
     try:
-        block = _wijken_block(gemeente, years, menu)
+        block = _wijken_block(gemeente, years, menu, indexatie)
     except Exception as exc:  # the whole block fails: every cell says why
         return _fill(WIJKEN_ROWS, WIJKEN_COLS, _message(exc))
     return _padded(block, WIJKEN_ROWS, WIJKEN_COLS)
 
 
-def _wijken_block(gemeente: Any, years: Any, menu: Any) -> list[list[Any]]:
+def _wijken_block(gemeente: Any, years: Any, menu: Any, indexatie: Any = None) -> list[list[Any]]:
     from ..menukaart import menu_from_rows
     from ..wijkbudget import per_wijk, wide
 
     year_list = _years(years)
     if menu is None or not _flat(menu):
         raise WmoError("menukaart is empty: pass the Menukaart range with its header row")
-    table = per_wijk(_one(gemeente, "gemeente"), year_list, menu_from_rows(_rows(menu)), model=_model())
+    table = per_wijk(_one(gemeente, "gemeente"), year_list, menu_from_rows(_rows(menu)), model=_model(), index=_series(indexatie))
     grid = wide(table)
     totals = table.groupby("jaar")["euro"].sum()
     out: list[list[Any]] = [["Wijk", "Naam", *year_list], ["Totaal gemeente", None, *[float(totals[y]) for y in year_list]]]
