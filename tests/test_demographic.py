@@ -227,7 +227,7 @@ def test_cli_forecast_and_budget_label_the_estimate(active_demo, capsys: pytest.
     assert "merged" not in err
     code, out, err = run(["forecast", "--gemeente", "GM0861", "--year", "2021", "--model", str(active_demo)], capsys)
     assert code == 0 and err.count(dm.LABEL) == 1 and "Veldhoven" in err
-    code, out, err = run(["budget", "--gemeente", "GM0687", "--years", "2020-2021", "--model", str(active_demo)], capsys)
+    code, out, err = run(["budget", "--gemeente", "GM0687", "--years", "2025-2026", "--model", str(active_demo)], capsys)
     assert code == 0 and dm.LABEL in err and "merged" not in err
     code, out, err = run(["forecast", "--wijk", _counted_codes()[0], "--year", "2020", "--model", str(active_demo)], capsys)
     assert code == 0 and dm.LABEL not in err
@@ -245,7 +245,7 @@ def test_udf_blocks_carry_the_label_in_their_header(active_demo) -> None:  # typ
 
     df = load_menu().to_frame()
     menu = [list(df.columns), *df.astype(object).values.tolist()]
-    budget = udfs.wmo_budget("GM0687", [[2020, 2021]], menu)
+    budget = udfs.wmo_budget("GM0687", [[2025, 2026]], menu)
     assert any(isinstance(c, str) and dm.LABEL in c for row in budget[:6] for c in row)
 
 
@@ -254,7 +254,7 @@ def test_export_labels_the_estimate(demo_bundle, tmp_path: Path) -> None:  # typ
 
     from wmo_xl.excel.export import export_workbook
 
-    path = export_workbook(["GM0687", _counted_codes()[0]], tmp_path / "e.xlsx", model=demo_bundle[0], years=[2018, 2019, 2020])
+    path = export_workbook(["GM0687", _counted_codes()[0]], tmp_path / "e.xlsx", model=demo_bundle[0], years=[2018, 2025, 2026])
     wb = openpyxl.load_workbook(path, data_only=True)
     texts = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any(dm.LABEL in t and "wmo-xl refresh" in t for t in texts)

@@ -66,9 +66,9 @@ def template(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path):  # typ
         set_active_model(None)
 
 
-def test_template_recalculation_still_makes_three_udf_calls(template) -> None:  # type: ignore[no-untyped-def]
+def test_template_recalculation_makes_one_udf_call_per_block(template) -> None:  # type: ignore[no-untyped-def]
     _, _, _, calls = template
-    assert calls == {"wmo_forecast_sheet": 1, "wmo_budget": 1, "wmo_model_info": 1}
+    assert calls == {"wmo_forecast_sheet": 1, "wmo_budget": 1, "wmo_model_info": 1, "wmo_realisatie": 1, "wmo_wijken_budget": 1}
 
 
 def test_template_indexatie_sheet_shows_the_series(template) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +90,8 @@ def test_template_year_overwritten_on_indexatie_sheet_moves_every_vng_cost(templ
     path, xl, sol, _ = template
     row = _index_row(path, 2024)
     edit = {xlcalc.key(path.name, IX.SHEET, f"B{row}"): 0.12}  # OVA 2024 12% instead of 6%: gewogen 0.9 x 0.12 + 0.1 x 0.031
-    assert xlcalc.dependent_calls(xl, edit) == {"wmo_budget": 1}  # the same one round trip as a price edit
+    # the blocks priced by the series: Budget, and Realisatie and Wijken, whose euros are the budget's
+    assert xlcalc.dependent_calls(xl, edit) == {"wmo_budget": 1, "wmo_realisatie": 1, "wmo_wijken_budget": 1}
     set_active_model(bundle_dir)
     try:
         new = xl.calculate(inputs=edit)
@@ -98,8 +99,9 @@ def test_template_year_overwritten_on_indexatie_sheet_moves_every_vng_cost(templ
         set_active_model(None)
     factor = (1 + 0.9 * 0.12 + 0.1 * 0.031) / 1.0571
     labels = _rows_by_label(path, C.BUDGET)
+    shown = {row.dienst: row.omschrijving or row.dienst for row in load_menu().rows}  # services show their Dutch label
     for dienst in ("hbh_zin", "begeleiding_pgb", "sportrolstoel"):
-        r = labels[dienst][0]
+        r = labels[shown[dienst]][0]
         for j, y in enumerate(TYEARS):
             col = "DEFG"[j]
             before, after = _cell(sol, path.name, C.BUDGET, f"{col}{r}"), _cell(new, path.name, C.BUDGET, f"{col}{r}")
@@ -172,6 +174,9 @@ def export(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path):  # type:
 
 def _export_blocks(path: Path) -> tuple[dict[str, list[int]], dict[str, int]]:
     labels = _rows_by_label(path, "Budget")
+    # service rows show their omschrijving in B; the dienst code stands right of the budget years
+    for code, rows in _rows_by_label(path, "Budget", col=4 + len(YEARS)).items():
+        labels.setdefault(code, rows)
     params = {k: v[0] for k, v in labels.items() if k in ("eigen_bijdrage", "eigen_bijdrage_vanaf", "hbh_effect_ivb",
                                                            "hbh_extra_clienten", "indexatie", "verzilveringsgraad")}
     return labels, params

@@ -25,7 +25,7 @@ from wmo_xl.wijkbudget import per_wijk
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 G = "GM0202"
-YEAR = 2020
+YEAR = 2025  # a forecast year the VNG series prices
 
 
 @pytest.fixture(scope="module")

@@ -102,7 +102,7 @@ def test_hbh_answers_or_refuses_in_the_same_wording() -> None:
 
 @pytest.mark.parametrize("code", ["GM0014", "GM0363", "GM1970", "GM1952", "GM1950", "GM1960", "GM0518"])
 def test_budget_answers_for_merged_gemeenten(code: str) -> None:
-    years = [2019, 2022]
+    years = [2022, 2025]
     df = budget(code, years, model=NATIONAL)
     assert np.isfinite(df["basis"]).all() and (df["basis"] > 0).any()
     total = wmo_xl.forecast_table([code], years, model=NATIONAL)["clients"].to_numpy()
@@ -116,7 +116,7 @@ def test_a_partly_counted_gemeente_without_an_estimate_is_refused_in_the_one_wor
         fc.cell("GM1954", 2020)
     assert str(info.value).startswith("GM1954 Beekdaelen: CBS counted only GM0962 Schinnen of its predecessors; "
                                       "GM0881 Onderbanken and GM0951 Nuth have no figures")
-    df = budget("GM1954", [2020], model=NATIONAL)  # the shipped model estimates the uncounted remainder
+    df = budget("GM1954", [2025], model=NATIONAL)  # the shipped model estimates the uncounted remainder
     assert np.isfinite(df["basis"]).all() and (df["basis"] > 0).any()
 
 
@@ -262,8 +262,8 @@ def test_old_code_note_on_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["forecast", "--wijk", "GM0457", "--wijk", "WK045700", "--year", "2017", "--year", "2021",
                           "--format", "table", "--model", str(NATIONAL)], capsys)
     assert code == 0 and err == note and "Weesp" in out.splitlines()[1]
-    code, out, err = run(["budget", "--gemeente", "GM0457", "--years", "2021", "--model", str(NATIONAL)], capsys)
-    assert code == 0 and err.endswith(note) and err.count("note:") == 1 and "GM0457 Weesp" in out.splitlines()[0]
+    code, out, err = run(["budget", "--gemeente", "GM0457", "--years", "2022", "--model", str(NATIONAL)], capsys)
+    assert code == 0 and note in err and err.count("note:") == 1 and "GM0457 Weesp" in out.splitlines()[0]
     code, out, err = run(["forecast", "--wijk", "GM0363", "--year", "2021", "--format", "table", "--model", str(NATIONAL)], capsys)
     assert code == 0 and err == "" and "Amsterdam" in out
 
