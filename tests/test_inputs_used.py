@@ -267,9 +267,6 @@ def test_budget_refuses_an_hbh_share_the_model_does_not_use(tmp_path: Path, caps
     assert a[("basis", "dienst", "hbh_zin")] == b[("basis", "dienst", "hbh_zin")]
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: cli.realisatie passes load_category_shares(--shares) to the core "
-                   "without costs.shares_for, so a hbh share for a gemeente whose HbH the model forecasts is taken "
-                   "and has no effect (budget refuses it), and a partial file does not keep the national defaults")
 def test_realisatie_treats_a_shares_file_as_budget_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The same shares file means the same for realisatie as for budget: a hbh share for GM0200
     (bundled model, HbH forecast) is refused with why; a file naming only begeleiding is read."""

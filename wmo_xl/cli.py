@@ -403,7 +403,7 @@ def realisatie(
                                              "'vng' rows (default: the shipped VNG series), as for budget."),
 ) -> None:
     """Realisation to date against the budget, the year-end projection and a signal per dienst."""
-    from .costs import load_scenario
+    from .costs import load_scenario, shares_for
     from .inputs import parse_cost_year
     from .menukaart import load_category_shares, load_menu
     from .indexatie import load_series
@@ -414,9 +414,11 @@ def realisatie(
     year = parse_cost_year(jaar, "--jaar")
     real = load_realisatie(real_file, year)
     prof = load_realisatie(profiel, None, "profiel") if profiel else None
+    own = load_category_shares(shares) if shares else None  # read as budget reads it (costs.shares_for)
+    share_map = shares_for(gemeente, own, model, f"shares file {shares.name}") if shares else None
     rows = run(gemeente, year, real, menu=load_menu(menu), scenario=load_scenario(scenario) if scenario else None,
                profiel=prof, drempel=drempels(drempel_euro, drempel_pct),
-               shares=load_category_shares(shares) if shares else None, model=model, index=load_series(indexatie))
+               shares=share_map, model=model, index=load_series(indexatie))
     df = to_frame(rows)
     if fmt == "csv":
         sys.stdout.write(df.to_csv(index=False, float_format="%.2f", lineterminator="\n"))

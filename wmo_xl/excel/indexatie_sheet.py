@@ -90,13 +90,13 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
             ws.write_number(r, 0, row.jaar, st["input_num"])
             _put(ws, r, 1, row.ova, st["input_pct"])
             _put(ws, r, 2, row.pcc, st["input_pct"])
-            ws.write_string(r, 4, row.status, st["input"])
+            ws.write_string(r, 4, row.status, st["text"])  # a note: the figures are what count (not yellow)
             ws.write_string(r, 5, row.bron, st["text"])
             ws.set_row(r, 11.5 * max(1, -(-len(row.bron) // 95)) + 3)  # wrapped source text: its lines stay visible
             level *= 1.0 + row.gewogen
         else:
             for j in range(5):
-                ws.write_blank(r, j, None, st["input_pct"] if j in (1, 2) else st["input_num"] if j == 0 else st["input"])
+                ws.write_blank(r, j, None, st["input_pct"] if j in (1, 2) else st["input_num"] if j == 0 else st["input"] if j != 4 else st["text"])
         gew = f'=IF({a}="","",IF(AND(ISNUMBER({b}),ISNUMBER({c})),{WEIGHT_OVA}*{b}+{WEIGHT_PCC}*{c},""))'
         ws.write_formula(r, 3, gew, st["input_pct3"], row.gewogen if row is not None else "")
         lvl = f'=IF({a}="","",IF({a}={prev_year}+1,{prev_level}*(1+{d}),#VALUE!))'
