@@ -351,11 +351,19 @@ class FittedForecast:
             self.check_year(y)
         n, m = len(codes), len(years)
         clients, lower, upper = np.empty((n, m)), np.empty((n, m)), np.empty((n, m))
-        if any(is_gemeente(c) for c in codes):
-            for i, code in enumerate(codes):
+        areas = [i for i, c in enumerate(codes) if is_gemeente(c)]
+        if areas:  # gemeente codes are sums over their area, cell by cell; wijken stay vectorised
+            for i in areas:
+                code = codes[i]
                 self.rows(code)  # an unknown or refused code stops the whole grid
                 for j, year in enumerate(years):
                     clients[i, j], lower[i, j], upper[i, j] = self._cell(code, self.year_rows(code, year), year)
+            if len(areas) == n:
+                return clients, lower, upper
+            rest = np.setdiff1d(np.arange(n), areas)
+            sub = self.grid([codes[i] for i in rest], years)
+            for full, part in zip((clients, lower, upper), sub):
+                full[rest] = part
             return clients, lower, upper
         idx = np.fromiter((self.index.get(c, -1) for c in codes), dtype=int, count=n)
         if (idx < 0).any():
