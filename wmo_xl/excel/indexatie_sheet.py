@@ -114,7 +114,7 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
         wb.define_name(YEARS_NAME, placed.years)
         wb.define_name(LEVEL_NAME, placed.levels)
         wb.define_name(BASE_NAME, placed.base)
-    printing.table_sheet(ws, (0, 0, last_r, 6), landscape=False)  # A4 as every sheet (wmo_xl.excel.printing)
+    printing.table_sheet(ws, (0, 0, last_r, 6))  # A4 landscape as every table sheet (wmo_xl.excel.printing)
     return placed
 
 
