@@ -11,6 +11,7 @@ from wmo_xl.cli import main
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Exit code, stdout and stderr of ``wmo-xl ARGV``."""
+    capsys.readouterr()  # only this command's output (a fixture or library may have printed before)
     old = sys.argv
     sys.argv = ["wmo-xl", *argv]
     try:

@@ -92,7 +92,9 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
             _put(ws, r, 2, row.pcc, st["input_pct"])
             ws.write_string(r, 4, row.status, st["text"])  # a note: the figures are what count (not yellow)
             ws.write_string(r, 5, row.bron, st["text"])
-            ws.set_row(r, 11.5 * max(1, -(-len(row.bron) // 95)) + 3)  # wrapped source text: its lines stay visible
+            # wrapped source text: its lines stay visible; a whole number of pixels (0.75 pt), which every
+            # xlsxwriter version writes alike (newer ones round other heights to pixels)
+            ws.set_row(r, round((11.5 * max(1, -(-len(row.bron) // 95)) + 3) / 0.75) * 0.75)
             level *= 1.0 + row.gewogen
         else:
             for j in range(5):
