@@ -64,7 +64,7 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
     ws.set_column(0, 0, 9)
     ws.set_column(1, 3, 10)
     ws.set_column(4, 4, 12)
-    ws.set_column(5, 5, 72)
+    ws.set_column(5, 5, 58)  # the source text wraps; the sheet fits one A4 page wide at full size
     ws.set_column(6, 6, 12)
     ws.write_string(0, 0, "Indexatie: VNG-reeks (90% OVA + 10% PCC) per jaar", st["title"])
     ws.write_string(1, 0, "Gewogen = 0,9 x OVA + 0,1 x PCC (definitief, anders voorlopig, anders aanname: zie bron). "
@@ -94,7 +94,7 @@ def write(wb: Any, ws: Any, series: IndexSeries, st: dict[str, Any], *, define_n
             ws.write_string(r, 5, row.bron, st["text"])
             # wrapped source text: its lines stay visible; a whole number of pixels (0.75 pt), which every
             # xlsxwriter version writes alike (newer ones round other heights to pixels)
-            ws.set_row(r, round((11.5 * max(1, -(-len(row.bron) // 95)) + 3) / 0.75) * 0.75)
+            ws.set_row(r, round((11.5 * max(1, -(-len(row.bron) // 76)) + 3) / 0.75) * 0.75)
             level *= 1.0 + row.gewogen
         else:
             for j in range(5):
