@@ -51,6 +51,14 @@ def make_cbs_frame(seed: int = 1, years: list[int] = YEARS, n_wijk: int = 12) ->
     return pd.DataFrame(rows)
 
 
+def signed_local_copy(bundle_dir: Path, out: Path, workbook: str, **manifest: object) -> Path:
+    """What a retrain writes beside a workbook: the bundle's models as a signed local bundle naming it."""
+    from wmo_xl.bundle import get_bundle, write_bundle
+
+    b = get_bundle(bundle_dir)
+    return write_bundle(out, dict(b.models), {"kind": "local", "workbook": workbook, **manifest}, gemeentenamen=b.gemeentenamen)
+
+
 def write_data_dir(root: Path, frame: pd.DataFrame) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     frame.to_csv(root / "wijk_wmo_totaal_jaar_2015_2018_met_kwb.csv", index=False)

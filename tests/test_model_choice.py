@@ -27,6 +27,8 @@ from wmo_xl.bundle import (
     which_model,
     write_bundle,
 )
+from conftest import signed_local_copy
+
 from wmo_xl.errors import WmoError
 from wmo_xl.excel import export_layout as L
 from wmo_xl.excel import udfs
@@ -36,9 +38,7 @@ from wmo_xl.menukaart import COLUMNS, load_menu
 
 def own_model(bundle_dir: Path, workbook: Path, note: str) -> Path:
     """What a retrain writes beside a workbook: a signed local bundle naming it."""
-    b = get_bundle(bundle_dir)
-    return write_bundle(local_bundle_path(workbook), dict(b.models), {"kind": "local", "workbook": workbook.name, "note": note},
-                        gemeentenamen=b.gemeentenamen)
+    return signed_local_copy(bundle_dir, local_bundle_path(workbook), workbook.name, note=note)
 
 
 def fresh_process() -> None:

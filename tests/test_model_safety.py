@@ -21,11 +21,9 @@ from wmo_xl.bundle import (
     clear_cache,
     deactivate_local_bundle,
     forget_workbook_choices,
-    get_bundle,
     local_bundle_path,
     national_bundle_path,
     which_model,
-    write_bundle,
 )
 from wmo_xl.errors import WmoError
 from wmo_xl.gemeenten import current_gemeenten
@@ -33,12 +31,12 @@ from wmo_xl.retrain import retrain
 from wmo_xl.safefiles import WorkbookLock
 from wmo_xl.excel.sheets import OpenpyxlBook
 
+from conftest import signed_local_copy
 from test_retrain import local_rows, make_workbook  # tests/ is on sys.path (pytest prepend mode)
 
 
 def local_copy(bundle_dir: Path, out: Path, workbook: str) -> Path:
-    b = get_bundle(bundle_dir)
-    return write_bundle(out, dict(b.models), {"kind": "local", "workbook": workbook}, gemeentenamen=b.gemeentenamen)
+    return signed_local_copy(bundle_dir, out, workbook)
 
 
 # --- writing bundles -------------------------------------------------------------------

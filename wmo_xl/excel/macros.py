@@ -45,9 +45,7 @@ def retrain(book: SheetAccess | None = None) -> RetrainResult | None:
     except WmoError as exc:
         access.status(f"wmo_xl: niet hertraind - {getattr(exc, 'reason_nl', exc)}")
         return None
-    set_workbook_model(access.path, result.bundle_path)
-    clear_cache(result.bundle_path)
-    _recalculate(access, f"eigen model {result.bundle_path.name}")
+    _use_own_model(access, result.bundle_path, f"eigen model {result.bundle_path.name}")
     return result
 
 
@@ -79,9 +77,7 @@ def refresh(book: SheetAccess | None = None) -> Path | None:
     except WmoError as exc:
         access.status(f"wmo_xl: niet ververst, het model is ongewijzigd - {exc}")
         return None
-    set_workbook_model(access.path, result.bundle_path)
-    clear_cache(result.bundle_path)
-    _recalculate(access, f"eigen model {result.bundle_path.name} (ververst van CBS)")
+    _use_own_model(access, result.bundle_path, f"eigen model {result.bundle_path.name} (ververst van CBS)")
     access.status(f"wmo_xl: klaar - ververst van CBS, cijfers t/m {result.last_year}; eigen model {result.bundle_path.name} "
                   "(Terug naar landelijk model maakt dit ongedaan)")
     return result.bundle_path
@@ -133,6 +129,13 @@ def _free_name(path: Path) -> Path:
 def model_stamp(what: str) -> str:
     """The text the stamp cell gets: what is active since when (a new value every time)."""
     return f"{what}, {datetime.now().isoformat(timespec='seconds')}"
+
+
+def _use_own_model(access: SheetAccess, path: Path, what: str) -> None:
+    """The workbook uses the bundle just written beside it (retrain or refresh), from now on."""
+    set_workbook_model(access.path, path)
+    clear_cache(path)
+    _recalculate(access, what)
 
 
 def _recalculate(access: SheetAccess, what: str) -> None:
